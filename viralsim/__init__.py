@@ -1,0 +1,13 @@
+"""viralsim: viral-spread and eWOM share-cascade simulation.
+
+Layers: :mod:`viralsim.graph` (CSR audience graphs), :mod:`viralsim.kernels` (numba),
+:mod:`viralsim.model` (contagion models and Monte Carlo), :mod:`viralsim.scenario` (YAML
+scenarios), :mod:`viralsim.cli` (the command line).
+"""
+
+from .errors import InvalidParameterError, ScenarioError, ViralsimError
+from .graph import SocialGraph
+
+__version__ = "0.1.0"
+
+__all__ = ["SocialGraph", "ViralsimError", "InvalidParameterError", "ScenarioError", "__version__"]

@@ -1,0 +1,23 @@
+"""viralsim's exceptions: one base class, so callers (and the CLI) can catch exactly ours."""
+
+from __future__ import annotations
+
+
+class ViralsimError(Exception):
+    """Base of every error viralsim raises on purpose. The CLI prints it on one line, exit 2."""
+
+
+class InvalidParameterError(ViralsimError, ValueError):
+    """A parameter is of the wrong type or out of its allowed range; the message says what is allowed."""
+
+
+class GraphFormatError(ViralsimError, ValueError):
+    """An edge-list or graph file could not be read (missing, unreadable, malformed line)."""
+
+
+class ResourceLimitError(ViralsimError, MemoryError):
+    """A request would need more memory than allowed; refused up front with the estimate."""
+
+
+class ScenarioError(ViralsimError, ValueError):
+    """A scenario file is invalid: the message names the file, the key path and the line."""

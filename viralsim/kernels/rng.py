@@ -1,0 +1,130 @@
+"""Counter-based random numbers for numba kernels.
+
+Every random draw in viralsim is a pure function of a 64-bit *key* (one per replicate, from
+:func:`viralsim.random.replicate_keys`) and a *counter* that names the draw (an arc index, a
+node index, a purpose).  Nothing is shared between threads and nothing depends on the order in
+which replicates or arcs are processed, so results are identical for any thread count.  Keying
+draws by arc also couples scenarios: replicate ``i`` of two scenarios sees the same coin on the
+same arc (common random numbers).
+
+The mixer is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied twice so that nearby
+keys and nearby counters give unrelated outputs.  Where a kernel needs a run of draws for one
+purpose (a generator, a node's clicks) it seeds a tiny sequential SplitMix64 stream from one
+hash: ``state`` is a one-element uint64 array.
+
+Numba caches each module separately: kernels that use these helpers must be recompiled if this
+file changes (delete ``__pycache__``); keep it small and stable.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@njit(cache=True, inline="always")
+def mix64(z):
+    """SplitMix64 finaliser: a bijective, avalanche-complete 64-bit mix."""
+    z = np.uint64(z)
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def hash2(key, counter):
+    """A 64-bit random word named by (key, counter)."""
+    return mix64(np.uint64(key) ^ mix64(np.uint64(counter) * GOLDEN + GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def to_unit(word):
+    """uint64 -> float in [0, 1) with 53 random bits."""
+    return float(np.uint64(word) >> _S11) * _INV53
+
+
+@njit(cache=True, inline="always")
+def uniform(key, counter):
+    """Uniform [0, 1) named by (key, counter)."""
+    return to_unit(hash2(key, counter))
+
+
+@njit(cache=True, inline="always")
+def seed_stream(state, key, counter):
+    """Start the sequential stream ``state`` (uint64[1]) at the point named by (key, counter)."""
+    state[0] = hash2(key, counter)
+
+
+@njit(cache=True, inline="always")
+def next_u64(state):
+    """Next word of a SplitMix64 stream."""
+    state[0] = state[0] + GOLDEN
+    return mix64(state[0])
+
+
+@njit(cache=True, inline="always")
+def next_uniform(state):
+    return to_unit(next_u64(state))
+
+
+@njit(cache=True, inline="always")
+def next_below(state, n):
+    """Uniform integer in [0, n) (n < 2**53; bias below 2**-53 * n)."""
+    return np.int64(next_uniform(state) * n)
+
+
+@njit(cache=True, inline="always")
+def normal_from(u1, u2):
+    """Standard normal from two uniforms in [0, 1) (Box–Muller, cosine branch)."""
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(cache=True, inline="always")
+def next_normal(state):
+    u1 = next_uniform(state)
+    u2 = next_uniform(state)
+    return normal_from(u1, u2)
+
+
+@njit(cache=True, inline="always")
+def geometric_skip(u, log1m_p):
+    """Failures before the first success of Bernoulli(p) trials, from one uniform u.
+
+    ``log1m_p`` is ``log(1 - p)`` (negative; ``-inf`` when p == 1 gives 0 skips).
+    """
+    if log1m_p == -np.inf:
+        return np.int64(0)
+    g = math.floor(math.log(1.0 - u) / log1m_p)
+    if g > 9.0e18:
+        return np.int64(9_000_000_000_000_000_000)
+    return np.int64(g)
+
+
+@njit(cache=True)
+def binomial(state, n, p):
+    """Exact Binomial(n, p) by geometric skipping: O(n p + 1) draws."""
+    if n <= 0 or p <= 0.0:
+        return np.int64(0)
+    if p >= 1.0:
+        return np.int64(n)
+    if p > 0.5:
+        return n - binomial(state, n, 1.0 - p)
+    log1m_p = math.log1p(-p)
+    k = np.int64(0)
+    pos = np.int64(-1)
+    while True:
+        pos += 1 + geometric_skip(next_uniform(state), log1m_p)
+        if pos >= n:
+            return k
+        k += 1
