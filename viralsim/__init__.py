@@ -7,7 +7,22 @@ scenarios), :mod:`viralsim.cli` (the command line).
 
 from .errors import InvalidParameterError, ScenarioError, ViralsimError
 from .graph import SocialGraph
+from .scenario import Comparison, MetricDifference, MetricSummary, Scenario, ScenarioResult, compare, load_scenario, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["SocialGraph", "ViralsimError", "InvalidParameterError", "ScenarioError", "__version__"]
+__all__ = [
+    "SocialGraph",
+    "ViralsimError",
+    "InvalidParameterError",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "simulate",
+    "compare",
+    "Scenario",
+    "ScenarioResult",
+    "Comparison",
+    "MetricDifference",
+    "MetricSummary",
+]

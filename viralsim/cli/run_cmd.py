@@ -1,5 +1,191 @@
-"""Placeholder: filled in by its issue."""
+"""``viralsim run``, ``validate`` and ``compare``: thin clients of :mod:`viralsim.scenario`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import ScenarioError, ViralsimError
+
+RUN_EXAMPLES = """\
+examples:
+  viralsim run scenarios/baseline.yaml
+      simulate the bundled baseline; writes results/baseline/{summary.json,runs.csv,timeseries.csv,manifest.json}
+  viralsim run scenarios/micro.yaml --runs 200 --set content.stickiness=0.05 --set campaign.seeding.count=20
+      fewer runs, stickier content, 20 seeds (--set values are checked like file values)
+  viralsim run scenarios/baseline.yaml --json | python3 -m json.tool
+      print the summary JSON only (a list when several scenarios are given)
+  viralsim run results/baseline/manifest.json --out rerun
+      re-run a finished scenario exactly (same resolved scenario and seed -> same numbers)
+
+Every metric is reported as mean and 90% interval (p05-p95) over the Monte Carlo runs;
+summary.json adds std, median and the 95% confidence interval of the mean.
+"""
+
+VALIDATE_EXAMPLES = """\
+examples:
+  viralsim validate scenarios/*.yaml
+  viralsim validate scenarios/micro.yaml --set content.stickiness=1.5     (shows the range error)
+
+Checks every key, type, range and unit, the generator's parameters, the seeding strategy and
+the memory the audience graph would need, without running anything. Exit status 2 if any fails.
+"""
+
+COMPARE_EXAMPLES = """\
+examples:
+  viralsim compare scenarios/celebrity.yaml scenarios/micro.yaml
+      one celebrity vs 40 micro-influencers at equal cost
+  viralsim compare scenarios/baseline.yaml scenarios/sticky.yaml scenarios/evergreen.yaml --runs 500 --out results/content
+
+The first scenario is the baseline. Every scenario runs with the baseline's seed and run count
+(common random numbers: replicate i of each scenario uses the same random streams), on one
+shared graph when their audience sections are equal. For each metric the table shows the mean
+difference against the baseline with its 95% CI (paired t) and P(beats) = share of paired runs
+where the scenario exceeds the baseline (ties count half). Writes DIR/compare.json and
+DIR/compare.csv (DIR defaults to results/compare and is replaced as a whole).
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _add_override_args(p: argparse.ArgumentParser, *, seed_help: str) -> None:
+    p.add_argument("--runs", type=int, metavar="N", help="Monte Carlo replicates (overrides the file's runs)")
+    p.add_argument("--seed", type=int, metavar="S", help=seed_help)
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                   help="override a scenario key, e.g. --set content.stickiness=0.05 (repeatable)")
 
 
 def register(sub) -> None:
-    return None
+    """Register ``run``, ``validate`` and ``compare`` on the top-level subparsers."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    run = sub.add_parser("run", help="simulate scenario files and write reports",
+                         description="Simulate one or more scenario files: progress bar, summary table, and "
+                         "DIR/<name>/ with summary.json, runs.csv, timeseries.csv and manifest.json.",
+                         epilog=RUN_EXAMPLES, formatter_class=fmt)
+    run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML file(s) or a manifest.json")
+    run.add_argument("--out", default="results", metavar="DIR", help="output folder (default: results)")
+    _add_override_args(run, seed_help="master random seed (overrides the file's seed)")
+    run.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads (results do not depend on it)")
+    run.add_argument("--json", action="store_true", help="print the summary JSON on stdout instead of the table")
+    run.set_defaults(func=cmd_run)
+
+    val = sub.add_parser("validate", help="check scenario files without running them",
+                         description="Check scenario files without running them.", epilog=VALIDATE_EXAMPLES,
+                         formatter_class=fmt)
+    val.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                     help="override a key before checking (repeatable)")
+    val.set_defaults(func=cmd_validate)
+
+    cmp_ = sub.add_parser("compare", help="compare scenarios with common random numbers",
+                          description="Run scenarios with common random numbers and compare each with the first.",
+                          epilog=COMPARE_EXAMPLES, formatter_class=fmt)
+    cmp_.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="baseline first, then the alternatives")
+    cmp_.add_argument("--out", default="results/compare", metavar="DIR",
+                      help="folder for compare.json and compare.csv (default: results/compare)")
+    _add_override_args(cmp_, seed_help="master seed for every scenario (default: the baseline's seed)")
+    cmp_.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads")
+    cmp_.add_argument("--json", action="store_true", help="print compare.json on stdout instead of the table")
+    cmp_.set_defaults(func=cmd_compare)
+
+
+def _overrides(args) -> list:
+    items: list = list(args.overrides)
+    if getattr(args, "runs", None) is not None:
+        items.append((["runs"], args.runs, f"--runs {args.runs}"))
+    if getattr(args, "seed", None) is not None:
+        items.append((["seed"], args.seed, f"--seed {args.seed}"))
+    return items
+
+
+def _load_all(args):
+    from ..scenario import load_scenario
+
+    scenarios = [load_scenario(path, _overrides(args)) for path in args.scenarios]
+    names = [s.name for s in scenarios]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ScenarioError(f"{args.scenarios[i]}: scenario name {name!r} is also used by "
+                                f"{args.scenarios[names.index(name)]}; outputs would collide (set `name:`)")
+    return scenarios
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+
+
+def cmd_run(args) -> int:
+    from .._progress import progress_bar
+    from ..scenario import simulate
+    from ..scenario.outputs import summary_footer, summary_table, write_run_outputs
+
+    scenarios = _load_all(args)
+    summaries = []
+    console = None if args.json else _console()
+    for sc in scenarios:
+        with progress_bar(sc.runs, sc.name) as advance:
+            result = simulate(sc, threads=args.threads, progress=advance)
+        target = write_run_outputs(result, args.out, argv=["viralsim", *sys.argv[1:]])
+        if args.json:
+            summaries.append(result.to_summary_dict())
+            continue
+        console.print(summary_table(result))
+        for line in summary_footer(result):
+            console.print(line, soft_wrap=True)
+        console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, manifest.json) in "
+                      f"{result.wall_time_s:,.1f} s", soft_wrap=True)
+    if args.json:
+        payload = summaries[0] if len(summaries) == 1 else summaries
+        sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from ..scenario import load_scenario
+
+    failed = 0
+    for path in args.scenarios:
+        try:
+            sc = load_scenario(path, list(args.overrides))
+        except ViralsimError as exc:
+            print(f"viralsim: error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        a = sc.audience
+        graph = f"{a.nodes:,} users ({a.generator})" if a.nodes is not None else f"file {Path(a.file).name}"
+        s = sc.campaign.seeding
+        seeds = f"{s.strategy} x {s.count if s.count is not None else len(s.options.get('nodes', []))}"
+        print(f"ok  {path}: {sc.name}, {sc.model} model, {graph}, seeding {seeds}, {sc.runs:,} runs, "
+              f"{sc.horizon_h:g} h")
+    return 2 if failed else 0
+
+
+def cmd_compare(args) -> int:
+    from .._progress import progress_bar
+    from ..scenario import compare
+    from ..scenario.outputs import compare_footer, compare_table, write_compare_outputs
+
+    scenarios = _load_all(args)
+    comparison = compare(scenarios, threads=args.threads, progress_factory=lambda name, n: progress_bar(n, name))
+    target = write_compare_outputs(comparison, args.out)
+    if args.json:
+        sys.stdout.write(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n")
+        return 0
+    console = _console()
+    console.print(compare_table(comparison))
+    for line in compare_footer(comparison):
+        console.print(line, soft_wrap=True)
+    console.print(f"wrote {target}/compare.json and compare.csv", soft_wrap=True)
+    return 0

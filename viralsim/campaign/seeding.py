@@ -1,0 +1,130 @@
+"""Seeding strategies: which accounts post the content first.
+
+A strategy is ``function(graph, count, key, segment=None, **options) -> int64 node indices``,
+registered in :data:`STRATEGIES` with the extra scenario keys it accepts.  ``key`` is the
+uint64 stream key of purpose :data:`viralsim.random.SEEDING`, so random choices are
+reproducible from the scenario seed and independent of the replicate streams.  Influence
+maximisation (``imm``, ``degree_discount``...), budgets and tiers register here the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+from ..graph import SocialGraph
+
+__all__ = ["SeedingStrategy", "STRATEGIES", "choose_seeds", "eligible_nodes", "node_index"]
+
+
+@dataclass(frozen=True)
+class SeedingStrategy:
+    """A registered strategy: its function, the extra keys it takes, and whether ``count`` is required."""
+
+    name: str
+    choose: Callable[..., np.ndarray]
+    doc: str
+    options: tuple[str, ...] = ()
+    needs_count: bool = True
+
+
+def eligible_nodes(graph: SocialGraph, segment: str | None) -> np.ndarray:
+    """Node indices a strategy may pick: everyone, or the members of ``segment``."""
+    if segment is None:
+        return np.arange(graph.n_nodes, dtype=np.int64)
+    if graph.segment is None:
+        raise InvalidParameterError(f"segment {segment!r} requested but the audience has no segments")
+    if segment not in graph.segment_names:
+        raise InvalidParameterError(
+            f"unknown segment {segment!r}; the audience has: {', '.join(graph.segment_names)}"
+        )
+    return np.flatnonzero(graph.segment == graph.segment_names.index(segment)).astype(np.int64)
+
+
+def _check_count(count: int, pool: np.ndarray, segment: str | None) -> None:
+    if count < 1:
+        raise InvalidParameterError(f"count must be >= 1; got {count}")
+    if count > pool.size:
+        where = f"segment {segment!r}" if segment else "the audience"
+        raise InvalidParameterError(f"count {count:,} is larger than {where} ({pool.size:,} users)")
+
+
+def random_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None) -> np.ndarray:
+    """``count`` distinct users drawn uniformly (within ``segment``), sorted by node index."""
+    pool = eligible_nodes(graph, segment)
+    _check_count(count, pool, segment)
+    rng = np.random.Generator(np.random.PCG64(int(key)))
+    return np.sort(rng.choice(pool, size=count, replace=False)).astype(np.int64)
+
+
+def top_degree_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None) -> np.ndarray:
+    """The ``count`` users with most followers (out-degree), ties broken by lower node index."""
+    pool = eligible_nodes(graph, segment)
+    _check_count(count, pool, segment)
+    degree = graph.out_degree[pool]
+    order = np.lexsort((pool, -degree))  # primary: degree descending; secondary: node index
+    return pool[order[:count]].astype(np.int64)
+
+
+def node_index(graph: SocialGraph, ids) -> np.ndarray:
+    """Map node ids as written by the user (edge-list labels when the graph has them) to indices."""
+    ids = np.asarray(ids, dtype=np.int64)
+    labels = getattr(graph, "labels", None)
+    if labels is None:
+        bad = ids[(ids < 0) | (ids >= graph.n_nodes)]
+        if bad.size:
+            raise InvalidParameterError(f"unknown node id {int(bad[0])}; ids run from 0 to {graph.n_nodes - 1}")
+        return ids
+    labels = np.asarray(labels, dtype=np.int64)
+    sorter = np.argsort(labels, kind="stable")
+    pos = np.searchsorted(labels, ids, sorter=sorter)
+    pos = np.minimum(pos, labels.size - 1)
+    found = labels[sorter[pos]] == ids
+    if not np.all(found):
+        raise InvalidParameterError(f"unknown node id {int(ids[~found][0])}: not in the graph file")
+    return sorter[pos].astype(np.int64)
+
+
+def explicit_seeds(graph: SocialGraph, count: int | None, key: int, segment: str | None = None, *,
+                   nodes) -> np.ndarray:
+    """The listed ``nodes`` (ids as in the edge-list file), in the order given."""
+    ids = np.asarray(nodes, dtype=np.int64)
+    if ids.size == 0:
+        raise InvalidParameterError("nodes must list at least one node id")
+    uniq, counts = np.unique(ids, return_counts=True)
+    if np.any(counts > 1):
+        raise InvalidParameterError(f"node id {int(uniq[counts > 1][0])} is listed twice")
+    if count is not None and count != ids.size:
+        raise InvalidParameterError(f"count {count} does not match the {ids.size} listed nodes")
+    index = node_index(graph, ids)
+    if segment is not None:
+        pool = eligible_nodes(graph, segment)
+        outside = index[~np.isin(index, pool)]
+        if outside.size:
+            raise InvalidParameterError(f"node {int(ids[np.flatnonzero(index == outside[0])[0]])} is not in "
+                                        f"segment {segment!r}")
+    return index
+
+
+STRATEGIES: dict[str, SeedingStrategy] = {
+    "random": SeedingStrategy("random", random_seeds, "users drawn uniformly at random"),
+    "top_degree": SeedingStrategy("top_degree", top_degree_seeds, "users with the most followers"),
+    "explicit": SeedingStrategy("explicit", explicit_seeds, "listed node ids", options=("nodes",), needs_count=False),
+}
+
+
+def choose_seeds(graph: SocialGraph, strategy: str, count: int | None, key: int, segment: str | None = None,
+                 **options) -> np.ndarray:
+    """Run the registered ``strategy``; returns int64 node indices (distinct)."""
+    spec = STRATEGIES.get(strategy)
+    if spec is None:
+        raise InvalidParameterError(f"unknown seeding strategy {strategy!r}; allowed: {', '.join(STRATEGIES)}")
+    unknown = set(options) - set(spec.options)
+    if unknown:
+        raise InvalidParameterError(f"strategy {strategy!r} takes no option {sorted(unknown)[0]!r}")
+    if spec.needs_count and count is None:
+        raise InvalidParameterError(f"strategy {strategy!r} needs a count")
+    return spec.choose(graph, count, key, segment, **options)

@@ -1,0 +1,397 @@
+"""Scenario files -> validated, frozen :class:`Scenario` objects.
+
+``load_scenario(path, overrides)`` reads the file and what it ``extends``, applies ``--set``
+overrides, checks every key against the tables in :mod:`viralsim.scenario.schema`, runs the
+cross-key checks (the audience's generator parameters and memory estimate, the seeding
+strategy, the EMV formula's rates) and returns a :class:`Scenario`.  Any problem raises
+:class:`~viralsim.errors.ScenarioError` naming the file, key path and line.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..campaign.seeding import STRATEGIES
+from ..campaign.valuation import CostModel, Valuation
+from ..errors import ScenarioError, ViralsimError
+from . import schema
+from .reader import RawScenario, apply_overrides, resolve_document
+from .schema import Where, fail, format_duration
+
+__all__ = ["Scenario", "Audience", "Segment", "Content", "Platform", "ThresholdRule", "Seeding", "Campaign",
+           "load_scenario", "scenario_from_dict", "memory_limit_bytes"]
+
+MAX_STEPS = 100_000
+_GIB = 1024**3
+
+
+def memory_limit_bytes() -> int:
+    """Largest graph / result allocation a scenario may ask for.
+
+    ``VIRALSIM_MAX_MEMORY_BYTES`` if set, else half the memory currently available (at most 16 GiB).
+    """
+    env = os.environ.get("VIRALSIM_MAX_MEMORY_BYTES")
+    if env:
+        try:
+            return int(env)
+        except ValueError:
+            raise ScenarioError(f"VIRALSIM_MAX_MEMORY_BYTES must be an integer number of bytes, got {env!r}") from None
+    available = 8 * _GIB
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return int(min(available // 2, 16 * _GIB))
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    share: float
+    affinity: float = 1.0
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The audience graph: a generator with ``nodes`` and ``params``, or an edge-list ``file``."""
+
+    generator: str
+    nodes: int | None
+    params: dict
+    file: Path | None
+    directed: bool | None
+    segments: tuple[Segment, ...]
+
+
+@dataclass(frozen=True)
+class Content:
+    stickiness: float | None
+    half_life_h: float | None
+    fatigue: float
+    engagement_rate: float
+    click_rate: float
+    conversion_rate: float
+
+
+@dataclass(frozen=True)
+class Platform:
+    feed_reach: float
+    delay_median_h: float
+    delay_sigma: float
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    rule: str
+    level: float | None
+
+
+@dataclass(frozen=True)
+class Seeding:
+    """Seeding section: a registered strategy, its count, an optional segment and strategy options."""
+
+    strategy: str
+    count: int | None
+    segment: str | None
+    options: dict
+
+
+@dataclass(frozen=True)
+class Campaign:
+    seeding: Seeding
+    cost: CostModel
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario.  Durations are in hours (``*_h``); ``resolved`` is the full mapping
+    with every default filled in, loadable again by :func:`scenario_from_dict`."""
+
+    name: str
+    description: str
+    seed: int
+    runs: int
+    horizon_h: float
+    step_h: float
+    model: str
+    threshold: ThresholdRule | None
+    audience: Audience
+    content: Content
+    platform: Platform
+    campaign: Campaign
+    valuation: Valuation | None
+    source: Path | None = field(default=None, compare=False)
+    resolved: dict = field(default_factory=dict, compare=False, repr=False)
+    where: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def n_steps(self) -> int:
+        return int(round(self.horizon_h / self.step_h))
+
+    def where_of(self, path: str) -> Where | None:
+        """Origin (file and line) of a key path, for error messages raised after loading."""
+        while True:
+            if path in self.where:
+                return self.where[path]
+            if not path:
+                return Where(self.source.name) if self.source is not None else None
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+
+
+def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, merge (``extends``), override (``key.path=value``) and validate a scenario file.
+
+    Parameters
+    ----------
+    path : path-like
+        A scenario YAML file, or a ``manifest.json`` written by ``viralsim run`` (re-runs it).
+    overrides : iterable of str
+        ``"content.stickiness=0.05"``-style overrides, applied in order after inheritance.
+
+    Raises
+    ------
+    ScenarioError
+        With the file, key path and line of the first problem.
+    """
+    raw = resolve_document(Path(path))
+    raw = apply_overrides(raw, list(overrides))
+    return _validate(raw)
+
+
+def scenario_from_dict(data: dict, *, base_dir: str | os.PathLike = ".", source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as a mapping (relative file paths resolve against ``base_dir``)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a scenario must be a mapping, got {type(data).__name__}")
+    raw = RawScenario(dict(data), {}, None, [], {"": Path(base_dir).resolve()})
+    raw.where[""] = Where(source)
+    return _validate(raw)
+
+
+def _validate(raw: RawScenario) -> Scenario:
+    data = dict(raw.data)
+    data.pop("extends", None)
+    if "name" not in data:
+        if raw.path is None:
+            raise fail("name", "required (a name for the output folder)", raw.where_of(""))
+        stem = raw.path.name.split(".")[0]
+        data["name"] = stem
+    w = raw.where_of
+    top = schema.check_section(schema.TOP, data, "", w, skip=("extends",))
+    horizon, step = top["horizon"], top["step"]
+    n_steps = horizon / step
+    if abs(n_steps - round(n_steps)) > 1e-9 * max(1.0, n_steps):
+        raise fail("step", f"must divide the horizon ({format_duration(horizon)}), got {format_duration(step)}",
+                   w("step"))
+    if round(n_steps) > MAX_STEPS:
+        raise fail("step", f"gives {round(n_steps):,} steps over the horizon; at most {MAX_STEPS:,} are allowed",
+                   w("step"))
+
+    model = top["model"]
+    raw_content = raw.data.get("content") or {}
+    if model == "cascade":
+        if top["threshold"] is not None:
+            raise fail("threshold", "only used with model: threshold (this scenario uses model: cascade)",
+                       w("threshold"))
+        if top["content"]["stickiness"] is None:
+            raise fail("content.stickiness", "required with model: cascade (probability that a view leads to a "
+                       "share, in [0, 1])", w("content"))
+        threshold = None
+    else:
+        for k in ("stickiness", "half_life", "fatigue"):
+            if isinstance(raw_content, dict) and raw_content.get(k) is not None:
+                raise fail(f"content.{k}", "not used by model: threshold (remove it, or set it to null in a file "
+                           "that extends a cascade scenario)", w(f"content.{k}"))
+        t = top["threshold"] or schema.check_section(schema.THRESHOLD, {}, "threshold", w)
+        if t["level"] is not None:
+            if t["rule"] == "fraction" and not 0 < t["level"] <= 1:
+                raise fail("threshold.level", f"must be a fraction in (0, 1] with rule: fraction, got {t['level']}",
+                           w("threshold.level"))
+            if t["rule"] == "count" and t["level"] < 1:
+                raise fail("threshold.level", f"must be a count >= 1 with rule: count, got {t['level']}",
+                           w("threshold.level"))
+        threshold = ThresholdRule(t["rule"], t["level"])
+
+    audience = _audience(top["audience"], raw, model)
+    seeding = _seeding(top["campaign"]["seeding"], audience, w)
+    cost = CostModel(**top["campaign"]["cost"])
+    valuation = _valuation(top["valuation"], w)
+
+    limit = memory_limit_bytes()
+    result_bytes = top["runs"] * (round(n_steps) + 1) * 8 * 6 + top["runs"] * 8 * 40
+    if result_bytes > limit:
+        raise fail("runs", f"{top['runs']:,} runs x {round(n_steps) + 1:,} time steps need about "
+                   f"{result_bytes / _GIB:,.1f} GiB of results; the limit is {limit / _GIB:,.1f} GiB "
+                   "(fewer runs or a coarser step)", w("runs"))
+
+    c = top["content"]
+    p = top["platform"]
+    scenario = Scenario(
+        name=top["name"],
+        description=top["description"],
+        seed=top["seed"],
+        runs=top["runs"],
+        horizon_h=horizon,
+        step_h=step,
+        model=model,
+        threshold=threshold,
+        audience=audience,
+        content=Content(c["stickiness"], c["half_life"], c["fatigue"], c["engagement_rate"], c["click_rate"],
+                        c["conversion_rate"]),
+        platform=Platform(p["feed_reach"], p["delay"]["median"], p["delay"]["sigma"]),
+        campaign=Campaign(seeding, cost),
+        valuation=valuation,
+        source=raw.path,
+        resolved=_resolved(top, audience, model),
+        where=dict(raw.where),
+    )
+    return scenario
+
+
+def _audience(a: dict, raw: RawScenario, model: str) -> Audience:
+    w = raw.where_of
+    segments = tuple(Segment(s["name"], s["share"], s["affinity"]) for s in a["segments"])
+    names = [s.name for s in segments]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise fail(f"audience.segments[{i}].name", f"duplicate segment name {name!r}",
+                       w(f"audience.segments[{i}].name"))
+    if segments:
+        total = math.fsum(s.share for s in segments)
+        if abs(total - 1.0) > 1e-6:
+            raise fail("audience.segments", f"shares must sum to 1, got {total:g}", w("audience.segments"))
+    if model == "threshold":
+        for i, s in enumerate(segments):
+            if s.affinity != 1.0:
+                raise fail(f"audience.segments[{i}].affinity", "only used by model: cascade",
+                           w(f"audience.segments[{i}].affinity"))
+
+    kind = a["generator"]
+    if kind == "file":
+        for k in ("nodes",):
+            if a[k] is not None:
+                raise fail(f"audience.{k}", "not used with generator: file (the file sets the size)", w(f"audience.{k}"))
+        if a["params"]:
+            raise fail("audience.params", "not used with generator: file", w("audience.params"))
+        if a["file"] is None:
+            raise fail("audience.file", "required with generator: file (an edge list such as "
+                       "../shared/data/facebook_combined.txt.gz)", w("audience"))
+        if a["directed"] is None:
+            raise fail("audience.directed", "required with generator: file (true: `u v` means v follows u; "
+                       "false: friendship)", w("audience"))
+        path = Path(os.path.expanduser(a["file"]))
+        if not path.is_absolute():
+            path = (raw.dir_of("audience.file") / path).resolve()
+        if not path.is_file():
+            raise fail("audience.file", f"file not found: {path}", w("audience.file"))
+        return Audience(kind, None, {}, path, a["directed"], segments)
+
+    for k in ("file", "directed"):
+        if a[k] is not None:
+            hint = " (set directedness in params for erdos_renyi)" if k == "directed" else ""
+            raise fail(f"audience.{k}", f"only used with generator: file{hint}", w(f"audience.{k}"))
+    if a["nodes"] is None:
+        raise fail("audience.nodes", f"required with generator: {kind} (number of users)", w("audience"))
+    from ..graph import check_generator_params, estimate_graph_bytes
+
+    n = a["nodes"]
+    params = dict(a["params"])
+    if kind == "segmented":
+        for k in ("shares", "names"):
+            if k in params:
+                raise fail(f"audience.params.{k}", "comes from audience.segments; remove it here",
+                           w(f"audience.params.{k}"))
+        if not segments:
+            raise fail("audience.segments", "required with generator: segmented", w("audience"))
+        full = {**params, "shares": [s.share for s in segments], "names": names}
+    else:
+        full = params
+    try:
+        checked = check_generator_params(kind, n, full)
+    except ViralsimError as exc:
+        raise fail("audience.params", str(exc), w("audience.params")) from None
+    try:
+        need = int(estimate_graph_bytes(kind, n, **(checked if checked is not None else full)))
+    except ViralsimError as exc:
+        raise fail("audience.params", str(exc), w("audience.params")) from None
+    limit = memory_limit_bytes()
+    if need > limit:
+        raise fail("audience.nodes", f"a {kind} graph of {n:,} users needs about {need / _GIB:,.1f} GiB; the "
+                   f"limit is {limit / _GIB:,.1f} GiB (set VIRALSIM_MAX_MEMORY_BYTES to raise it)", w("audience.nodes"))
+    return Audience(kind, n, params, None, None, segments)
+
+
+def _seeding(s: dict, audience: Audience, w) -> Seeding:
+    spec = STRATEGIES[s["strategy"]]
+    for k in ("nodes",):
+        if s[k] is not None and k not in spec.options:
+            raise fail(f"campaign.seeding.{k}", f"only used by strategy explicit (this one is {spec.name})",
+                       w(f"campaign.seeding.{k}"))
+    options = {k: s[k] for k in spec.options if s.get(k) is not None}
+    for k in spec.options:
+        if k not in options:
+            raise fail(f"campaign.seeding.{k}", f"required with strategy: {spec.name}", w("campaign.seeding"))
+    if spec.needs_count and s["count"] is None:
+        raise fail("campaign.seeding.count", f"required with strategy: {spec.name} (number of seed accounts)",
+                   w("campaign.seeding"))
+    if s["strategy"] == "explicit" and s["count"] is not None and s["count"] != len(s["nodes"]):
+        raise fail("campaign.seeding.count", f"is {s['count']} but {len(s['nodes'])} nodes are listed",
+                   w("campaign.seeding.count"))
+    if s["count"] is not None and audience.nodes is not None and s["count"] > audience.nodes:
+        raise fail("campaign.seeding.count", f"must be at most the audience size ({audience.nodes:,}), got "
+                   f"{s['count']:,}", w("campaign.seeding.count"))
+    if s["segment"] is not None:
+        names = [g.name for g in audience.segments]
+        if s["segment"] not in names:
+            msg = f"unknown segment {s['segment']!r}" + (schema.suggest(s["segment"], names) if names else
+                                                         "; audience.segments declares none")
+            raise fail("campaign.seeding.segment", msg, w("campaign.seeding.segment"))
+    return Seeding(s["strategy"], s["count"], s["segment"], options)
+
+
+def _valuation(v: dict | None, w) -> Valuation | None:
+    if v is None:
+        return None
+    needs = {"cpm": ("cpm",), "per_action": ("per_engagement", "per_click"),
+             "hybrid": ("cpm", "per_engagement", "per_click")}[v["emv"]]
+    for k in needs:
+        if v[k] is None:
+            raise fail(f"valuation.{k}", f"required with emv: {v['emv']} (an amount in {v['currency']})",
+                       w("valuation"))
+    return Valuation(emv=v["emv"], currency=v["currency"], cpm=v["cpm"], per_engagement=v["per_engagement"],
+                     per_click=v["per_click"], per_conversion=v["per_conversion"])
+
+
+def _resolved(top: dict, audience: Audience, model: str) -> dict[str, Any]:
+    """The validated scenario as a plain mapping (defaults filled, durations as text, paths absolute)."""
+    out: dict[str, Any] = {}
+    for key in schema.TOP.keys:
+        if key.name == "extends":
+            continue
+        value = top[key.name]
+        if value is None:
+            continue
+        out[key.name] = _plain(key, value)
+    if audience.file is not None:
+        out["audience"]["file"] = str(audience.file)
+    if model == "threshold":
+        out["content"] = {k: v for k, v in out["content"].items() if k not in ("stickiness", "half_life", "fatigue")}
+    return out
+
+
+def _plain(key: schema.Key, value: Any) -> Any:
+    if key.kind == "duration":
+        return format_duration(value)
+    if key.kind == "section":
+        return {k.name: _plain(k, value[k.name]) for k in key.section.keys if value.get(k.name) is not None}
+    if key.kind == "sections":
+        return [_plain(schema.Key("item", "section", "", section=key.section), v) for v in value]
+    return value

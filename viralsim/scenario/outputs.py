@@ -1,0 +1,216 @@
+"""Result files and terminal tables for scenario runs and comparisons.
+
+``DIR/<name>/`` holds ``summary.json``, ``runs.csv``, ``timeseries.csv`` and ``manifest.json``;
+the folder is built in a temporary sibling and moved into place, so it never exists half-written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .._io import atomic_directory
+from ..campaign.valuation import EMV_CAVEAT
+from .runner import Comparison, ScenarioResult
+
+__all__ = ["write_run_outputs", "write_compare_outputs", "manifest", "summary_table", "compare_table",
+           "TABLE_METRICS", "versions"]
+
+TABLE_METRICS = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares",
+                 "engagements", "clicks", "conversions", "emv", "conversion_value", "total_cost", "roi")
+MONEY = {"emv", "conversion_value", "paid_cost", "total_cost", "net_value"}
+
+
+def versions() -> dict[str, str]:
+    """Versions of viralsim, Python and the numerical dependencies (for the manifest)."""
+    import networkx
+    import numba
+    import scipy
+
+    from .. import __version__
+
+    return {"viralsim": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "scipy": scipy.__version__, "networkx": networkx.__version__,
+            "platform": platform.platform()}
+
+
+def manifest(result: ScenarioResult, *, argv: Sequence[str] | None = None, wall_time_s: float | None = None) -> dict:
+    """Everything needed to re-run ``result``: ``viralsim run manifest.json`` loads ``scenario``."""
+    sc = result.scenario
+    resolved = dict(sc.resolved)
+    resolved["seed"] = result.seed
+    resolved["runs"] = result.runs
+    return {
+        "viralsim_manifest": 1,
+        "rerun": "viralsim run <this manifest.json> reproduces these numbers",
+        "scenario": resolved,
+        "source_files": [str(sc.source.resolve())] if sc.source is not None else [],
+        "seed_entropy": int(result.seed),
+        "graph": {"fingerprint": result.graph.fingerprint(), "nodes": int(result.graph.n_nodes),
+                  "edges": int(result.graph.n_edges), "directed": bool(result.graph.directed)},
+        "versions": versions(),
+        "command_line": list(sys.argv if argv is None else argv),
+        "wall_time_s": round(float(result.wall_time_s if wall_time_s is None else wall_time_s), 3),
+    }
+
+
+def _fmt_csv(x) -> str:
+    if isinstance(x, (float, np.floating)):
+        return "" if not math.isfinite(float(x)) else repr(float(x))
+    return str(x)
+
+
+def _write_runs_csv(path: Path, result: ScenarioResult) -> None:
+    names = list(result.metrics)
+    columns = [np.asarray(result.metrics[n]) for n in names]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["replicate", *names])
+        # one row per replicate: tolist() converts whole columns at C speed, zip builds the rows
+        for i, row in enumerate(zip(*(c.tolist() for c in columns))):
+            writer.writerow([i, *(_fmt_csv(v) for v in row)])
+
+
+def _write_timeseries_csv(path: Path, result: ScenarioResult) -> None:
+    ts = result.timeseries_summary()
+    times = np.asarray(result.simulation.times_h, dtype=np.float64)
+    header = ["step", "time_h"]
+    cols = [np.arange(times.size), times]
+    for name, stats in ts.items():
+        for stat in ("mean", "p05", "p95"):
+            header.append(f"{name}_{stat}")
+            cols.append(stats[stat])
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in zip(*(np.asarray(c).tolist() for c in cols)):
+            writer.writerow([_fmt_csv(v) for v in row])
+
+
+def write_run_outputs(result: ScenarioResult, out_dir: str | Path, *, argv: Sequence[str] | None = None) -> Path:
+    """Write ``out_dir/<name>/`` (summary.json, runs.csv, timeseries.csv, manifest.json) atomically."""
+    target = Path(out_dir) / result.scenario.name
+    with atomic_directory(target) as tmp:
+        (tmp / "summary.json").write_text(json.dumps(result.to_summary_dict(), indent=2, allow_nan=False) + "\n",
+                                          encoding="utf-8")
+        _write_runs_csv(tmp / "runs.csv", result)
+        _write_timeseries_csv(tmp / "timeseries.csv", result)
+        (tmp / "manifest.json").write_text(json.dumps(manifest(result, argv=argv), indent=2, allow_nan=False) + "\n",
+                                           encoding="utf-8")
+    return target
+
+
+def write_compare_outputs(comparison: Comparison, out_dir: str | Path) -> Path:
+    """Write ``out_dir/compare.json`` and ``out_dir/compare.csv`` (the folder is replaced as a whole)."""
+    target = Path(out_dir)
+    with atomic_directory(target) as tmp:
+        (tmp / "compare.json").write_text(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n",
+                                          encoding="utf-8")
+        with open(tmp / "compare.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["scenario", "baseline", "metric", "baseline_mean", "scenario_mean", "mean_diff",
+                             "ci95_low", "ci95_high", "p_beats", "paired_ci_half_width",
+                             "independent_ci_half_width", "runs", "same_graph"])
+            base = comparison.baseline.scenario.name
+            for r, same in zip(comparison.results[1:], comparison.same_graph[1:]):
+                for metric, d in comparison.differences[r.scenario.name].items():
+                    writer.writerow([r.scenario.name, base, metric, *(_fmt_csv(v) if v is not None else "" for v in (
+                        d.baseline_mean, d.scenario_mean, d.mean_diff, d.ci95_low, d.ci95_high, d.p_beats,
+                        d.paired_ci_half_width, d.independent_ci_half_width)), d.n, same])
+    return target
+
+
+# ---- terminal tables -------------------------------------------------------------------------
+def _num(x: float | None, metric: str, currency: str = "") -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if metric == "roi":
+        return f"{x:+.1%}"
+    if metric in MONEY:
+        return f"{x:,.0f} {currency}".strip()
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+
+
+def summary_table(result: ScenarioResult):
+    """A rich Table: mean and 90% interval (p05-p95) of the headline metrics."""
+    from rich.table import Table
+
+    sc = result.scenario
+    cur = sc.valuation.currency if sc.valuation else ""
+    g = result.graph
+    table = Table(title=f"{sc.name}: {result.runs:,} runs, {g.n_nodes:,} users, {len(result.seeds):,} seeds, "
+                        f"{sc.horizon_h:g} h", title_justify="left")
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    table.add_column("90% interval (p05 - p95)", justify="right")
+    for m in TABLE_METRICS:
+        s = result.summary.get(m)
+        if s is None:
+            continue
+        table.add_row(m, _num(s.mean, m, cur), f"{_num(s.p05, m, cur)} - {_num(s.p95, m, cur)}")
+    return table
+
+
+def summary_footer(result: ScenarioResult) -> list[str]:
+    """Lines printed under the summary table: the EMV formula and its caveat."""
+    info = result.valuation_info()
+    if info is None:
+        return ["no valuation section: EMV and ROI not computed"]
+    lines = [info["emv_formula"], info["roi_formula"]]
+    if "roi_undefined" in info:
+        lines.append(info["roi_undefined"])
+    lines.append(EMV_CAVEAT)
+    return lines
+
+
+def compare_table(comparison: Comparison):
+    """A rich Table: baseline mean, then per scenario its mean, difference [95% CI] and P(beats baseline)."""
+    from rich.table import Table
+
+    base = comparison.baseline
+    cur = base.scenario.valuation.currency if base.scenario.valuation else ""
+    table = Table(title=f"compare against {base.scenario.name}: {comparison.runs:,} paired runs (common random "
+                        f"numbers, seed {comparison.seed})", title_justify="left")
+    table.add_column("metric")
+    table.add_column(base.scenario.name, justify="right")
+    for r in comparison.results[1:]:
+        table.add_column(r.scenario.name, justify="right")
+        table.add_column("diff [95% CI]", justify="right")
+        table.add_column("P(beats)", justify="right")
+    for m in TABLE_METRICS:
+        if m not in base.summary:
+            continue
+        row = [m, _num(base.summary[m].mean, m, cur)]
+        for r in comparison.results[1:]:
+            d = comparison.differences[r.scenario.name].get(m)
+            if d is None:
+                row += ["n/a", "n/a", "n/a"]
+                continue
+            ci = ("" if d.ci95_low is None else
+                  f" [{_num(d.ci95_low, m, '')}, {_num(d.ci95_high, m, '')}]")
+            sign = "+" if (d.mean_diff or 0) > 0 and m != "roi" else ""
+            row += [_num(d.scenario_mean, m, cur), f"{sign}{_num(d.mean_diff, m, '')}{ci}",
+                    "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
+        table.add_row(*row)
+    return table
+
+
+def compare_footer(comparison: Comparison) -> list[str]:
+    lines = list(comparison.notes)
+    lines.append("P(beats) = share of paired runs where the scenario's value exceeds the baseline's (ties count half)")
+    for r in comparison.results[1:]:
+        d = comparison.differences[r.scenario.name].get("reach")
+        if d is not None and d.paired_ci_half_width and d.independent_ci_half_width:
+            ratio = d.independent_ci_half_width / d.paired_ci_half_width if d.paired_ci_half_width > 0 else math.inf
+            lines.append(f"{r.scenario.name}: reach difference CI is {ratio:,.1f}x narrower than independent runs "
+                         f"would give (+/-{d.paired_ci_half_width:,.1f} vs +/-{d.independent_ci_half_width:,.1f})")
+    if comparison.baseline.scenario.valuation is not None:
+        lines.append(EMV_CAVEAT)
+    return lines

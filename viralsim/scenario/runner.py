@@ -1,0 +1,394 @@
+"""Run scenarios: build the audience, choose seeds, simulate, value; compare with common random numbers."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..campaign.seeding import choose_seeds
+from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, value_metrics
+from ..errors import ScenarioError, ViralsimError
+from ..graph import SocialGraph
+from ..random import GRAPH, SEEDING, as_seed_sequence, child, stream_key
+from .loader import Scenario
+from .schema import fail
+
+__all__ = ["ScenarioResult", "Comparison", "MetricDifference", "MetricSummary", "build_audience", "choose_scenario_seeds",
+           "build_model", "simulate", "compare", "summarize"]
+
+SUMMARY_FIELDS = ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high")
+TIMESERIES_METRICS = ("reach", "impressions", "shares")
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """Summary of one metric over replicates (NaN replicates, e.g. undefined times, are left out).
+
+    ``ci95_*`` is the 95% confidence interval of the mean (Student t); ``p05``/``p95`` bound the
+    middle 90% of replicates (the spread a campaign should expect).
+    """
+
+    mean: float | None
+    std: float | None
+    median: float | None
+    p05: float | None
+    p95: float | None
+    ci95_low: float | None
+    ci95_high: float | None
+    n: int
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in (*SUMMARY_FIELDS, "n")}
+
+
+def _t975(df: int) -> float:
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, df)) if df > 0 else math.inf
+
+
+def summarize(values) -> MetricSummary:
+    """Mean, std (ddof=1), median, 5th/95th percentiles and the 95% t interval of the mean."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        return MetricSummary(None, None, None, None, None, None, None, 0)
+    mean = float(x.mean())
+    std = float(x.std(ddof=1)) if n > 1 else 0.0
+    half = _t975(n - 1) * std / math.sqrt(n) if n > 1 else math.inf
+    lo, hi = (mean - half, mean + half) if math.isfinite(half) else (None, None)
+    p05, med, p95 = (float(v) for v in np.quantile(x, [0.05, 0.5, 0.95]))
+    return MetricSummary(mean, std, med, p05, p95, lo, hi, n)
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioResult:
+    """Everything one scenario run produced.
+
+    Attributes
+    ----------
+    metrics : dict of str -> ndarray (runs,)
+        Per-replicate metrics of the model layer plus money metrics (emv, conversion_value,
+        paid_cost, total_cost, net_value, roi) when the scenario has a valuation section.
+    summary : dict of str -> MetricSummary
+    seed : int
+        The master seed actually used (in :func:`compare`, the baseline's seed).
+    """
+
+    scenario: Scenario
+    graph: SocialGraph
+    seeds: np.ndarray
+    simulation: object
+    metrics: dict
+    summary: dict
+    seed: int
+    wall_time_s: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def runs(self) -> int:
+        return int(next(iter(self.metrics.values())).shape[0])
+
+    @property
+    def seed_labels(self) -> list[int]:
+        labels = getattr(self.graph, "labels", None)
+        return [int(v) for v in (np.asarray(labels)[self.seeds] if labels is not None else self.seeds)]
+
+    def valuation_info(self) -> dict | None:
+        v = self.scenario.valuation
+        if v is None:
+            return None
+        info = {"currency": v.currency, "emv_formula": v.formula(), "roi_formula": v.roi_formula(),
+                "caveat": EMV_CAVEAT}
+        if self.scenario.campaign.cost.total(len(self.seeds)) == 0:
+            info["roi_undefined"] = ROI_UNDEFINED
+        return info
+
+    def timeseries_summary(self) -> dict[str, dict[str, np.ndarray]]:
+        """Per step: mean, p05 and p95 of cumulative reach, impressions and shares."""
+        out = {}
+        for name in TIMESERIES_METRICS:
+            cum = np.asarray(self.simulation.cumulative(name), dtype=np.float64)
+            out[name] = {"mean": cum.mean(axis=0), "p05": np.quantile(cum, 0.05, axis=0),
+                         "p95": np.quantile(cum, 0.95, axis=0)}
+        return out
+
+    def to_summary_dict(self) -> dict:
+        """The content of ``summary.json``: every metric's summary plus context."""
+        sc = self.scenario
+        out = {
+            "name": sc.name,
+            "description": sc.description,
+            "model": sc.model,
+            "runs": self.runs,
+            "seed": self.seed,
+            "horizon_h": sc.horizon_h,
+            "graph": graph_info(self.graph),
+            "seeds": {"strategy": sc.campaign.seeding.strategy, "count": int(len(self.seeds)),
+                      "segment": sc.campaign.seeding.segment, "nodes": self.seed_labels},
+            "metrics": {k: _clean(v.to_dict()) for k, v in self.summary.items()},
+        }
+        val = self.valuation_info()
+        if val is not None:
+            out["valuation"] = val
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+
+def _clean(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def graph_info(graph: SocialGraph) -> dict:
+    info = {"nodes": int(graph.n_nodes), "edges": int(graph.n_edges), "directed": bool(graph.directed)}
+    if graph.segment is not None:
+        info["segments"] = list(graph.segment_names)
+    info["fingerprint"] = graph.fingerprint()
+    return info
+
+
+def _wrap(path: str, scenario: Scenario):
+    """Re-raise a layer error as a ScenarioError naming the key and line that caused it."""
+
+    class _Ctx:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, typ, exc, tb):
+            if exc is not None and isinstance(exc, ViralsimError) and not isinstance(exc, ScenarioError):
+                raise fail(path, str(exc), scenario.where_of(path)) from None
+            return False
+
+    return _Ctx()
+
+
+def _segment_labels(n: int, shares: Sequence[float], seed: int) -> np.ndarray:
+    """Exactly round(share x n) users per segment (largest remainder), placed at random (purpose GRAPH)."""
+    quotas = np.asarray(shares, dtype=np.float64) * n
+    counts = np.floor(quotas).astype(np.int64)
+    short = n - int(counts.sum())
+    if short > 0:
+        counts[np.argsort(-(quotas - counts), kind="stable")[:short]] += 1
+    labels = np.repeat(np.arange(len(shares), dtype=np.int32), counts)
+    rng = np.random.Generator(np.random.PCG64(child(as_seed_sequence(seed), GRAPH, 1)))
+    return rng.permutation(labels)
+
+
+def build_audience(scenario: Scenario, *, seed: int | None = None) -> SocialGraph:
+    """The scenario's audience graph, built from purpose GRAPH of ``seed`` (default: the scenario's)."""
+    from ..graph import generate, load_graph
+
+    a = scenario.audience
+    seed = scenario.seed if seed is None else seed
+    names = [s.name for s in a.segments]
+    if a.generator == "file":
+        with _wrap("audience.file", scenario):
+            graph = load_graph(a.file, directed=a.directed)
+    elif a.generator == "segmented":
+        with _wrap("audience.params", scenario):
+            graph = generate(a.generator, a.nodes, seed=seed, shares=[s.share for s in a.segments], names=names,
+                             **a.params)
+        return graph
+    else:
+        with _wrap("audience.params", scenario):
+            graph = generate(a.generator, a.nodes, seed=seed, **a.params)
+    if a.segments:
+        labels = _segment_labels(graph.n_nodes, [s.share for s in a.segments], seed)
+        graph = graph.with_segments(labels, names)
+    return graph
+
+
+def choose_scenario_seeds(scenario: Scenario, graph: SocialGraph, *, seed: int | None = None) -> np.ndarray:
+    """Seed accounts of the scenario's strategy; random choices from purpose SEEDING of ``seed``."""
+    s = scenario.campaign.seeding
+    key = stream_key(scenario.seed if seed is None else seed, SEEDING)
+    with _wrap("campaign.seeding", scenario):
+        return choose_seeds(graph, s.strategy, s.count, key, s.segment, **s.options)
+
+
+def build_model(scenario: Scenario, graph: SocialGraph):
+    """The model layer's CascadeModel or ThresholdModel for this scenario (durations in hours)."""
+    from ..model import CascadeModel, ThresholdModel
+
+    c, p = scenario.content, scenario.platform
+    common = dict(feed_reach=p.feed_reach, delay_median=p.delay_median_h, delay_sigma=p.delay_sigma,
+                  engagement_rate=c.engagement_rate, click_rate=c.click_rate, conversion_rate=c.conversion_rate,
+                  step=scenario.step_h, horizon=scenario.horizon_h)
+    with _wrap("content", scenario):
+        if scenario.model == "threshold":
+            t = scenario.threshold
+            return ThresholdModel(rule=t.rule, threshold=t.level, **common)
+        affinity = None
+        if scenario.audience.segments and graph.segment is not None:
+            by_name = {s.name: s.affinity for s in scenario.audience.segments}
+            affinity = np.array([by_name[name] for name in graph.segment_names], dtype=np.float64)
+        return CascadeModel(stickiness=c.stickiness, half_life=c.half_life_h, fatigue=c.fatigue, affinity=affinity,
+                            **common)
+
+
+def simulate(scenario: Scenario, *, runs: int | None = None, seed: int | None = None, threads: int | None = None,
+             progress: Callable[[int], None] | None = None, graph: SocialGraph | None = None) -> ScenarioResult:
+    """Run one scenario: audience, seeds, Monte Carlo, valuation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`load_scenario`.
+    runs, seed : int, optional
+        Override the scenario's replicate count and master seed.
+    threads : int, optional
+        Numba threads (results do not depend on it).
+    progress : callable, optional
+        ``advance(n_done)``, called as replicates finish.
+    graph : SocialGraph, optional
+        A prebuilt audience (must be the one the scenario describes; used by :func:`compare`).
+    """
+    start = time.perf_counter()
+    from ..model import simulate as model_simulate
+
+    runs = scenario.runs if runs is None else int(runs)
+    seed = scenario.seed if seed is None else int(seed)
+    if graph is None:
+        graph = build_audience(scenario, seed=seed)
+    seeds = choose_scenario_seeds(scenario, graph, seed=seed)
+    model = build_model(scenario, graph)
+    sim = model_simulate(graph, model, seeds, runs=runs, seed=seed, threads=threads, progress=progress)
+    metrics = {k: np.asarray(v) for k, v in sim.metrics.items()}
+    if scenario.valuation is not None:
+        metrics.update(value_metrics(metrics, scenario.valuation, scenario.campaign.cost, len(seeds)))
+    summary = {k: summarize(v) for k, v in metrics.items()}
+    return ScenarioResult(scenario, graph, seeds, sim, metrics, summary, seed, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class MetricDifference:
+    """Paired difference ``scenario - baseline`` of one metric over common-random-number replicates.
+
+    ``p_beats`` is the fraction of replicates where the scenario's value exceeds the baseline's
+    (ties count one half).  ``independent_ci_half_width`` is the 95% half-width the same data
+    would give if the runs were independent (Welch), to show what CRN saves.
+    """
+
+    baseline_mean: float | None
+    scenario_mean: float | None
+    mean_diff: float | None
+    ci95_low: float | None
+    ci95_high: float | None
+    p_beats: float | None
+    paired_ci_half_width: float | None
+    independent_ci_half_width: float | None
+    n: int
+
+    def to_dict(self) -> dict:
+        return _clean(dict(self.__dict__))
+
+
+def paired_difference(base, other) -> MetricDifference:
+    """Difference statistics of two per-replicate arrays from the same replicate keys."""
+    a = np.asarray(base, dtype=np.float64)
+    b = np.asarray(other, dtype=np.float64)
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    n = int(a.size)
+    if n == 0:
+        return MetricDifference(None, None, None, None, None, None, None, None, 0)
+    d = b - a
+    mean = float(d.mean())
+    p_beats = float((np.count_nonzero(d > 0) + 0.5 * np.count_nonzero(d == 0)) / n)
+    if n < 2:
+        return MetricDifference(float(a.mean()), float(b.mean()), mean, None, None, p_beats, None, None, n)
+    t = _t975(n - 1)
+    half = t * float(d.std(ddof=1)) / math.sqrt(n)
+    indep = t * math.sqrt((float(a.var(ddof=1)) + float(b.var(ddof=1))) / n)
+    return MetricDifference(float(a.mean()), float(b.mean()), mean, mean - half, mean + half, p_beats, half, indep, n)
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Scenarios run with common random numbers; differences against the first (the baseline)."""
+
+    results: tuple[ScenarioResult, ...]
+    seed: int
+    runs: int
+    same_graph: tuple[bool, ...]
+    differences: dict  # scenario name -> metric -> MetricDifference (baseline excluded)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def baseline(self) -> ScenarioResult:
+        return self.results[0]
+
+    @property
+    def names(self) -> list[str]:
+        return [r.scenario.name for r in self.results]
+
+    def to_dict(self) -> dict:
+        return {
+            "baseline": self.baseline.scenario.name,
+            "seed": self.seed,
+            "runs": self.runs,
+            "common_random_numbers": (f"every scenario uses the baseline's seed {self.seed}: replicate i of each "
+                                      "scenario runs on the same random streams"),
+            "p_beats_definition": "fraction of replicates where the scenario's value exceeds the baseline's; ties "
+                                  "count one half",
+            "scenarios": [
+                {"name": r.scenario.name, "description": r.scenario.description, "same_graph_as_baseline": same,
+                 "graph": graph_info(r.graph), "metrics": {k: _clean(v.to_dict()) for k, v in r.summary.items()}}
+                for r, same in zip(self.results, self.same_graph)
+            ],
+            "differences": {name: {m: d.to_dict() for m, d in diffs.items()} for name, diffs in self.differences.items()},
+            "notes": list(self.notes),
+        }
+
+
+def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: int | None = None,
+            progress_factory: Callable[[str, int], object] | None = None) -> Comparison:
+    """Run ``scenarios`` with common random numbers and difference them against the first.
+
+    Every scenario uses the first scenario's seed and replicate count, so replicate ``i`` of all
+    of them shares its key.  Scenarios with the same ``audience`` section share one graph, built
+    once; others get their own graph (noted in the result: their differences then include the
+    change of graph).
+
+    ``progress_factory(name, runs)`` may return a context manager yielding ``advance(n)``.
+    """
+    if not scenarios:
+        raise ScenarioError("compare needs at least one scenario")
+    names = [s.name for s in scenarios]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ScenarioError(f"two scenarios are named {name!r}; names must differ to be compared")
+    base = scenarios[0]
+    seed = base.seed
+    runs = base.runs if runs is None else int(runs)
+    notes = [f"common random numbers: every scenario runs with the baseline's seed ({seed}) and {runs} runs"]
+    graphs: list[tuple[dict, SocialGraph]] = []
+    results, same = [], []
+    for sc in scenarios:
+        if sc.seed != seed:
+            notes.append(f"{sc.name}: its own seed {sc.seed} is replaced by the baseline's seed {seed}")
+        audience_key = sc.resolved.get("audience")
+        graph = next((g for key, g in graphs if key == audience_key), None)
+        if graph is None:
+            graph = build_audience(sc, seed=seed)
+            graphs.append((audience_key, graph))
+        is_same = audience_key == base.resolved.get("audience")
+        same.append(is_same)
+        if not is_same:
+            notes.append(f"{sc.name}: the audience differs from the baseline's, so its graph differs too")
+        if progress_factory is not None:
+            with progress_factory(sc.name, runs) as advance:
+                results.append(simulate(sc, runs=runs, seed=seed, threads=threads, progress=advance, graph=graph))
+        else:
+            results.append(simulate(sc, runs=runs, seed=seed, threads=threads, graph=graph))
+    differences = {}
+    for r in results[1:]:
+        shared = [m for m in results[0].metrics if m in r.metrics]
+        differences[r.scenario.name] = {m: paired_difference(results[0].metrics[m], r.metrics[m]) for m in shared}
+    return Comparison(tuple(results), seed, runs, tuple(same), differences, tuple(notes))

@@ -1,0 +1,563 @@
+"""Declarative constraint tables for scenario files (one table per section).
+
+Each :class:`Key` states its type, allowed range or options, unit, default (or that it is
+required) and a one-line doc.  The same tables drive validation (:func:`check_section`), the
+``--set`` override parser (:func:`lookup`) and the key reference in ``scenarios/README.md``
+(:func:`reference_markdown`), so the documentation cannot drift from the checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import ScenarioError
+
+__all__ = [
+    "REQUIRED",
+    "Key",
+    "Section",
+    "TOP",
+    "SECTIONS",
+    "parse_duration_h",
+    "format_duration",
+    "lookup",
+    "check_section",
+    "reference_markdown",
+    "fail",
+    "Where",
+]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([mhd])\s*$")
+_UNIT_HOURS = {"m": 1.0 / 60.0, "h": 1.0, "d": 24.0}
+MAX_NODES = 2**31 - 2  # int32 CSR indices
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a value came from: a file and line, or a command-line override."""
+
+    source: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source} line {self.line}" if self.line is not None else self.source
+
+
+def fail(path: str, message: str, where: Where | None) -> ScenarioError:
+    """The one error template: ``path: message (file line N)``."""
+    suffix = f" ({where})" if where is not None else ""
+    prefix = f"{path}: " if path else ""
+    return ScenarioError(f"{prefix}{message}{suffix}")
+
+
+def parse_duration_h(text: Any) -> float:
+    """``"72h"``, ``"30m"``, ``"2d"``, ``"1.5h"`` -> hours.  Plain numbers are rejected (no unit guessing)."""
+    if isinstance(text, bool) or not isinstance(text, str):
+        raise ValueError("plain numbers are not durations")
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(text)
+    return float(m.group(1)) * _UNIT_HOURS[m.group(2)]
+
+
+def format_duration(hours: float) -> str:
+    """Hours -> the shortest exact duration string (``72h``, ``30m``, ``2d``, ``1.5h``)."""
+    if float(hours).is_integer():
+        return f"{int(hours)}h"
+    minutes = hours * 60.0
+    if abs(minutes - round(minutes)) < 1e-9:
+        return f"{int(round(minutes))}m"
+    return f"{hours!r}h"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One scenario key: its type, constraint, unit, default and doc.
+
+    ``kind`` is one of ``int``, ``float``, ``str``, ``bool``, ``duration``, ``money``, ``path``,
+    ``mapping`` (free-form, checked elsewhere), ``section`` (nested table), ``sections`` (a list
+    of nested tables), ``ids`` (a list of node ids).
+    """
+
+    name: str
+    kind: str
+    doc: str
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    options: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None
+    pattern: re.Pattern | None = None
+    default: Any = REQUIRED
+    nullable: bool = False
+    required_when: str = ""
+    section: "Section | None" = None
+
+    @property
+    def allowed_options(self) -> tuple[str, ...] | None:
+        return self.options() if callable(self.options) else self.options
+
+    def describe(self) -> str:
+        """What is allowed, in words (used in messages and in the README)."""
+        k = self.kind
+        if k in ("int", "float", "money"):
+            noun = {"int": "an integer", "float": "a number", "money": "an amount"}[k]
+            if self.low is not None and self.high is not None:
+                lo = "(" if self.low_open else "["
+                hi = ")" if self.high_open else "]"
+                text = f"{noun} in {lo}{_num(self.low)}, {_num(self.high)}{hi}"
+            elif self.low is not None:
+                text = f"{noun} {'>' if self.low_open else '>='} {_num(self.low)}"
+            else:
+                text = noun
+        elif k == "str":
+            opts = self.allowed_options
+            if opts is not None:
+                text = "one of " + ", ".join(repr(o) for o in opts)
+            elif self.pattern is NAME_PATTERN:
+                text = "a name of letters, digits, '_', '.', '-' (at most 64)"
+            elif self.pattern is CURRENCY_PATTERN:
+                text = "a 3-letter ISO 4217 currency code such as USD"
+            else:
+                text = "a string"
+        elif k == "bool":
+            text = "true or false"
+        elif k == "duration":
+            text = "a duration with unit m, h or d, such as 72h, 30m or 2d"
+            if self.low == 0 and self.low_open:
+                text = "a positive " + text[2:]
+            if self.high is not None:
+                text += f", at most {format_duration(self.high)}"
+        elif k == "path":
+            text = "a file path"
+        elif k == "mapping":
+            text = "a mapping"
+        elif k == "section":
+            text = "a mapping"
+        elif k == "sections":
+            text = "a list of mappings"
+        elif k == "ids":
+            text = "a list of integer node ids"
+        else:  # pragma: no cover - table error
+            raise AssertionError(k)
+        if self.nullable:
+            text += " or null"
+        return text
+
+
+def _num(x: float) -> str:
+    if isinstance(x, float) and math.isinf(x):
+        return "inf"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x)}"
+    return f"{x}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A table of keys (a mapping in the scenario file)."""
+
+    name: str
+    doc: str
+    keys: tuple[Key, ...]
+    keys_by_name: dict[str, Key] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys_by_name", {k.name: k for k in self.keys})
+
+
+def _generator_names() -> tuple[str, ...]:
+    from ..graph import GENERATORS
+
+    return tuple(sorted(GENERATORS)) + ("file",)
+
+
+def _strategy_names() -> tuple[str, ...]:
+    from ..campaign.seeding import STRATEGIES
+
+    return tuple(STRATEGIES)
+
+
+SEGMENT = Section(
+    "audience.segments[]",
+    "One audience segment.",
+    (
+        Key("name", "str", "Segment name, used by `campaign.seeding.segment` and in reports.", pattern=NAME_PATTERN),
+        Key("share", "float", "Share of the audience in this segment; shares must sum to 1.", "fraction",
+            low=0.0, high=1.0, low_open=True),
+        Key("affinity", "float", "Multiplier on the share probability of this segment's users (cascade model).",
+            "multiplier", low=0.0, high=100.0, default=1.0),
+    ),
+)
+
+AUDIENCE = Section(
+    "audience",
+    "The social graph the content spreads on.",
+    (
+        Key("generator", "str", "Graph generator of the graph layer (`viralsim graph generate --help`), or `file` "
+            "to read an edge list / .npz.", options=_generator_names),
+        Key("nodes", "int", "Number of users (generators only).", "users", low=2, high=MAX_NODES, default=None,
+            required_when="generator is not file"),
+        Key("params", "mapping", "Generator parameters, e.g. `{m: 5, triangle_prob: 0.4}` for holme_kim; checked by "
+            "the generator.", default={}),
+        Key("file", "path", "Edge list (`u v` per line, .gz allowed) or .npz graph; relative to the scenario file "
+            "that sets it.", default=None, required_when="generator is file"),
+        Key("directed", "bool", "Whether the file's arcs are directed (`u v` = v follows u); false for friendship "
+            "graphs.", default=None, required_when="generator is file"),
+        Key("segments", "sections", "Audience segments; labels are drawn at random by share (or built by the "
+            "`segmented` generator).", default=[], section=SEGMENT),
+    ),
+)
+
+CONTENT = Section(
+    "content",
+    "The post and how people react to it.",
+    (
+        Key("stickiness", "float", "Probability that a user who sees the post shares it (at full novelty).",
+            "probability per view", low=0.0, high=1.0, default=None, required_when="model is cascade"),
+        Key("half_life", "duration", "Novelty half-life: the share probability halves every half_life; null for "
+            "evergreen content.", "hours", low=0.0, low_open=True, default=None, nullable=True),
+        Key("fatigue", "float", "Multiplier on the share probability for each earlier view of the same post "
+            "(1 = no fatigue).", "multiplier per repeat view", low=0.0, high=1.0, default=1.0),
+        Key("engagement_rate", "float", "Probability that a view leads to an engagement (like, comment).",
+            "per view", low=0.0, high=1.0, default=0.0),
+        Key("click_rate", "float", "Probability that a view leads to a click to the site.", "per view",
+            low=0.0, high=1.0, default=0.0),
+        Key("conversion_rate", "float", "Probability that a click converts (purchase, sign-up).", "per click",
+            low=0.0, high=1.0, default=0.0),
+    ),
+)
+
+DELAY = Section(
+    "platform.delay",
+    "Log-normal delay between a share and its delivery to followers' feeds.",
+    (
+        Key("median", "duration", "Median delay.", "hours", low=0.0, default="1h"),
+        Key("sigma", "float", "Log-normal shape (0 = every delay equals the median).", "log-hours",
+            low=0.0, high=5.0, default=0.0),
+    ),
+)
+
+PLATFORM = Section(
+    "platform",
+    "How the platform delivers shares.",
+    (
+        Key("feed_reach", "float", "Probability that a share actually appears in a given follower's feed.",
+            "probability", low=0.0, high=1.0, default=1.0),
+        Key("delay", "section", "Delivery delay.", default={}, section=DELAY),
+    ),
+)
+
+THRESHOLD = Section(
+    "threshold",
+    "Parameters of `model: threshold` (a user shares once enough of the accounts they follow have shared).",
+    (
+        Key("rule", "str", "`fraction`: threshold on the fraction of followed accounts that shared; `count`: on "
+            "their number.", options=("fraction", "count"), default="fraction"),
+        Key("level", "float", "The threshold (a fraction in (0, 1] or a count >= 1); null draws a uniform "
+            "threshold per user and run (linear threshold).", low=0.0, low_open=True, default=None, nullable=True),
+    ),
+)
+
+SEEDING = Section(
+    "campaign.seeding",
+    "Who posts the content first (the seeds' own posts are the owned impressions).",
+    (
+        Key("strategy", "str", "`random`, `top_degree` (most followers; ties by node id) or `explicit` "
+            "(listed `nodes`).", options=_strategy_names),
+        Key("count", "int", "Number of seed accounts.", "accounts", low=1, high=MAX_NODES, default=None,
+            required_when="strategy is not explicit"),
+        Key("segment", "str", "Restrict the choice to this audience segment.", default=None,
+            pattern=NAME_PATTERN),
+        Key("nodes", "ids", "Seed node ids, as in the edge-list file (strategy explicit only).", default=None,
+            required_when="strategy is explicit"),
+    ),
+)
+
+COST = Section(
+    "campaign.cost",
+    "What the campaign costs (paid cost = per_seed x seeds; total = paid + fixed).",
+    (
+        Key("per_seed", "money", "Fee paid to each seed account (influencer fee).", "currency per seed",
+            low=0.0, default=0.0),
+        Key("fixed", "money", "Fixed cost (production, agency).", "currency", low=0.0, default=0.0),
+    ),
+)
+
+CAMPAIGN = Section(
+    "campaign",
+    "The campaign: seeding and cost.",
+    (
+        Key("seeding", "section", "Seeding strategy.", section=SEEDING),
+        Key("cost", "section", "Campaign cost.", default={}, section=COST),
+    ),
+)
+
+VALUATION = Section(
+    "valuation",
+    "Earned media value (EMV) and return on investment.",
+    (
+        Key("currency", "str", "Currency of every amount.", pattern=CURRENCY_PATTERN, default="USD"),
+        Key("emv", "str", "EMV formula: `cpm` = earned impressions / 1000 x cpm; `per_action` = earned engagements "
+            "x per_engagement + earned clicks x per_click; `hybrid` = both added.",
+            options=("cpm", "per_action", "hybrid")),
+        Key("cpm", "money", "Value of 1000 earned impressions.", "currency per 1000 impressions", low=0.0,
+            default=None, required_when="emv is cpm or hybrid"),
+        Key("per_engagement", "money", "Value of one earned engagement.", "currency per engagement", low=0.0,
+            default=None, required_when="emv is per_action or hybrid"),
+        Key("per_click", "money", "Value of one earned click.", "currency per click", low=0.0, default=None,
+            required_when="emv is per_action or hybrid"),
+        Key("per_conversion", "money", "Value of one conversion (owned or earned), added to EMV in ROI.",
+            "currency per conversion", low=0.0, default=0.0),
+    ),
+)
+
+TOP = Section(
+    "",
+    "A scenario file.",
+    (
+        Key("name", "str", "Scenario name: the output folder `DIR/<name>/`. Not inherited through extends.",
+            pattern=NAME_PATTERN, default="the file name without .yaml"),
+        Key("description", "str", "What the scenario shows. Not inherited through extends.", default=""),
+        Key("extends", "path", "Another scenario file to inherit (relative to this file); mappings merge, lists "
+            "replace, null removes an inherited key.", default=None),
+        Key("seed", "int", "Master random seed: graph, seeding choices and every replicate derive from it.",
+            low=0, high=2**63 - 1),
+        Key("runs", "int", "Monte Carlo replicates.", "replicates", low=1, high=1_000_000, default=1000),
+        Key("horizon", "duration", "Simulated time after the first post.", "hours", low=0.0, low_open=True,
+            high=24.0 * 365, default="72h"),
+        Key("step", "duration", "Reporting step of the time series; must divide the horizon.", "hours", low=0.0,
+            low_open=True, default="1h"),
+        Key("model", "str", "Contagion model: `cascade` (independent share decisions per view) or `threshold`.",
+            options=("cascade", "threshold"), default="cascade"),
+        Key("threshold", "section", "Threshold model parameters (model: threshold only).", default=None,
+            section=THRESHOLD),
+        Key("audience", "section", "The social graph.", section=AUDIENCE),
+        Key("content", "section", "The content.", default={}, section=CONTENT),
+        Key("platform", "section", "The platform.", default={}, section=PLATFORM),
+        Key("campaign", "section", "The campaign.", section=CAMPAIGN),
+        Key("valuation", "section", "Earned media value; omit to report no money metrics.", default=None,
+            section=VALUATION),
+    ),
+)
+
+SECTIONS: tuple[Section, ...] = (TOP, AUDIENCE, SEGMENT, CONTENT, PLATFORM, DELAY, THRESHOLD, CAMPAIGN, SEEDING,
+                                 COST, VALUATION)
+
+
+def suggest(name: str, choices) -> str:
+    """``"; did you mean 'x'?"`` or the list of allowed names."""
+    choices = [str(c) for c in choices]
+    close = difflib.get_close_matches(str(name), choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return "; allowed: " + ", ".join(choices) if choices else ""
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_value(key: Key, value: Any, path: str, where: Where | None) -> Any:
+    """Check one value against its key; return it converted (durations -> hours)."""
+    if value is None:
+        if key.nullable:
+            return None
+        raise fail(path, f"must be {key.describe()}, got null", where)
+    k = key.kind
+    bad = fail(path, f"must be {key.describe()}, got {_show(value)}", where)
+    if k == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                raise fail(path, f"must be {key.describe()} written without a decimal point, got {_show(value)}", where)
+            raise bad
+        _check_interval(key, value, bad)
+        return int(value)
+    if k in ("float", "money"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise bad
+        _check_interval(key, value, bad)
+        return float(value)
+    if k in ("str", "path"):
+        if not isinstance(value, str) or (k == "path" and not value.strip()):
+            raise bad
+        opts = key.allowed_options
+        if opts is not None and value not in opts:
+            raise fail(path, f"must be {key.describe()}, got {_show(value)}{_did_you_mean(value, opts)}", where)
+        if key.pattern is not None and not key.pattern.match(value):
+            raise bad
+        return value
+    if k == "bool":
+        if not isinstance(value, bool):
+            raise bad
+        return value
+    if k == "duration":
+        try:
+            hours = parse_duration_h(value)
+        except ValueError:
+            raise bad from None
+        _check_interval(key, hours, bad)
+        return hours
+    if k in ("mapping", "section"):
+        if not isinstance(value, dict):
+            raise bad
+        return value
+    if k == "sections":
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise bad
+        return value
+    if k == "ids":
+        if not isinstance(value, list) or not value or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+        ):
+            raise fail(path, f"must be a non-empty list of non-negative integer node ids, got {_show(value)}", where)
+        return [int(v) for v in value]
+    raise AssertionError(k)  # pragma: no cover
+
+
+def _did_you_mean(value: Any, opts) -> str:
+    close = difflib.get_close_matches(str(value), list(opts), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _check_interval(key: Key, x: float, bad: ScenarioError) -> None:
+    if key.low is not None and (x < key.low or (key.low_open and x == key.low)):
+        raise bad
+    if key.high is not None and (x > key.high or (key.high_open and x == key.high)):
+        raise bad
+
+
+def join(path: str, name: str | int) -> str:
+    if isinstance(name, int):
+        return f"{path}[{name}]"
+    return f"{path}.{name}" if path else str(name)
+
+
+def check_section(section: Section, data: Any, path: str, where_of: Callable[[str], Where | None],
+                  *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Check a mapping against ``section``: unknown keys, types, ranges; fill defaults.
+
+    Nested sections are checked recursively.  Required keys with no value raise; keys whose
+    requirement depends on other keys (``required_when``) come back as ``None`` for the caller
+    to check.
+    """
+    if not isinstance(data, dict):
+        raise fail(path, f"must be a mapping of keys, got {_show(data)}", where_of(path))
+    out: dict[str, Any] = {}
+    for name in data:
+        if name not in section.keys_by_name and name not in skip:
+            raise fail(join(path, name), "unknown key" + suggest(name, section.keys_by_name), where_of(join(path, name)))
+    for key in section.keys:
+        if key.name in skip:
+            continue
+        p = join(path, key.name)
+        if key.name not in data:
+            if key.default is REQUIRED:
+                raise fail(p, f"required ({key.describe()}): {key.doc}", where_of(path) or where_of(""))
+            value = key.default
+            if key.kind == "duration" and isinstance(value, str):
+                value = parse_duration_h(value)
+            elif key.kind == "section" and value is not None:
+                value = check_section(key.section, {}, p, where_of)
+            out[key.name] = value
+            continue
+        value = check_value(key, data[key.name], p, where_of(p))
+        if key.kind == "section" and value is not None:
+            value = check_section(key.section, value, p, where_of)
+        elif key.kind == "sections":
+            value = [check_section(key.section, item, join(p, i), where_of) for i, item in enumerate(value)]
+        out[key.name] = value
+    return out
+
+
+def lookup(parts: list[str]) -> Key | None:
+    """The key at a dotted path (for ``--set``); ``None`` inside free-form mappings.
+
+    Raises ScenarioError naming the nearest valid key when the path does not exist.
+    """
+    section = TOP
+    for i, part in enumerate(parts):
+        key = section.keys_by_name.get(part)
+        if key is None:
+            where = ".".join(parts[: i + 1])
+            raise ScenarioError(f"--set {where}: unknown key{suggest(part, section.keys_by_name)}")
+        if i == len(parts) - 1:
+            return key
+        if key.kind == "mapping":
+            return None
+        if key.kind != "section":
+            kind = "a list (set it whole, e.g. --set 'audience.segments=[...]')" if key.kind in ("sections", "ids") \
+                else f"{key.describe()}, not a section"
+            raise ScenarioError(f"--set {'.'.join(parts[: i + 1])}: is {kind}")
+        section = key.section
+    return None  # pragma: no cover
+
+
+def all_key_paths() -> list[str]:
+    """Every documented key path, e.g. ``content.stickiness``, ``audience.segments[].share``."""
+    out = []
+
+    def walk(section: Section, prefix: str) -> None:
+        for key in section.keys:
+            p = f"{prefix}.{key.name}" if prefix else key.name
+            out.append(p)
+            if key.kind == "section":
+                walk(key.section, p)
+            elif key.kind == "sections":
+                walk(key.section, p + "[]")
+
+    walk(TOP, "")
+    return out
+
+
+def reference_markdown() -> str:
+    """The key reference table for ``scenarios/README.md`` (generated from the tables above)."""
+    lines = ["| key | allowed | unit | default | meaning |", "|---|---|---|---|---|"]
+
+    def default_text(key: Key) -> str:
+        if key.default is REQUIRED:
+            return "**required**"
+        if key.required_when:
+            return f"required when {key.required_when}"
+        if key.kind in ("section", "sections"):
+            return "see below" if key.default is not None else "none"
+        if key.default is None:
+            return "null"
+        if isinstance(key.default, bool):
+            return "true" if key.default else "false"
+        if isinstance(key.default, (dict, list)):
+            return "`" + ("{}" if isinstance(key.default, dict) else "[]") + "`"
+        if isinstance(key.default, str) and key.kind != "str":
+            return f"`{key.default}`"
+        if isinstance(key.default, str):
+            return f"`{key.default}`" if key.default and " " not in key.default else (key.default or '""')
+        return f"`{_num(key.default)}`"
+
+    def walk(section: Section, prefix: str) -> None:
+        for key in section.keys:
+            p = f"{prefix}.{key.name}" if prefix else key.name
+            allowed = key.describe().replace("|", "\\|")
+            lines.append(f"| `{p}` | {allowed} | {key.unit or '-'} | {default_text(key)} | {key.doc} |")
+            if key.kind == "section":
+                walk(key.section, p)
+            elif key.kind == "sections":
+                walk(key.section, p + "[]")
+
+    walk(TOP, "")
+    return "\n".join(lines) + "\n"
