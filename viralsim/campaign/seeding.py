@@ -28,11 +28,29 @@ class SeedingStrategy:
     choose: Callable[..., np.ndarray]
     doc: str
     options: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
     needs_count: bool = True
 
 
-def eligible_nodes(graph: SocialGraph, segment: str | None) -> np.ndarray:
-    """Node indices a strategy may pick: everyone, or the members of ``segment``."""
+def eligible_nodes(graph: SocialGraph, segment: str | None, min_followers: int | None = None,
+                   max_followers: int | None = None) -> np.ndarray:
+    """Node indices a strategy may pick: everyone, or the members of ``segment``, optionally only
+    accounts whose follower count (out-degree) lies in ``[min_followers, max_followers]``."""
+    pool = _segment_members(graph, segment)
+    if min_followers is not None or max_followers is not None:
+        if min_followers is not None and max_followers is not None and min_followers > max_followers:
+            raise InvalidParameterError(f"min_followers ({min_followers}) is larger than max_followers ({max_followers})")
+        degree = graph.out_degree[pool]
+        keep = np.ones(pool.size, dtype=bool)
+        if min_followers is not None:
+            keep &= degree >= min_followers
+        if max_followers is not None:
+            keep &= degree <= max_followers
+        pool = pool[keep]
+    return pool
+
+
+def _segment_members(graph: SocialGraph, segment: str | None) -> np.ndarray:
     if segment is None:
         return np.arange(graph.n_nodes, dtype=np.int64)
     if graph.segment is None:
@@ -44,26 +62,30 @@ def eligible_nodes(graph: SocialGraph, segment: str | None) -> np.ndarray:
     return np.flatnonzero(graph.segment == graph.segment_names.index(segment)).astype(np.int64)
 
 
-def _check_count(count: int, pool: np.ndarray, segment: str | None) -> None:
+def _check_count(count: int, pool: np.ndarray, segment: str | None, filtered: bool) -> None:
     if count < 1:
         raise InvalidParameterError(f"count must be >= 1; got {count}")
     if count > pool.size:
         where = f"segment {segment!r}" if segment else "the audience"
+        if filtered:
+            where = f"the eligible accounts of {where} in the follower range"
         raise InvalidParameterError(f"count {count:,} is larger than {where} ({pool.size:,} users)")
 
 
-def random_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None) -> np.ndarray:
-    """``count`` distinct users drawn uniformly (within ``segment``), sorted by node index."""
-    pool = eligible_nodes(graph, segment)
-    _check_count(count, pool, segment)
+def random_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
+                 min_followers: int | None = None, max_followers: int | None = None) -> np.ndarray:
+    """``count`` distinct users drawn uniformly among the eligible ones, sorted by node index."""
+    pool = eligible_nodes(graph, segment, min_followers, max_followers)
+    _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
     rng = np.random.Generator(np.random.PCG64(int(key)))
     return np.sort(rng.choice(pool, size=count, replace=False)).astype(np.int64)
 
 
-def top_degree_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None) -> np.ndarray:
-    """The ``count`` users with most followers (out-degree), ties broken by lower node index."""
-    pool = eligible_nodes(graph, segment)
-    _check_count(count, pool, segment)
+def top_degree_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
+                     min_followers: int | None = None, max_followers: int | None = None) -> np.ndarray:
+    """The ``count`` eligible users with most followers (out-degree), ties broken by lower node index."""
+    pool = eligible_nodes(graph, segment, min_followers, max_followers)
+    _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
     degree = graph.out_degree[pool]
     order = np.lexsort((pool, -degree))  # primary: degree descending; secondary: node index
     return pool[order[:count]].astype(np.int64)
@@ -101,7 +123,7 @@ def explicit_seeds(graph: SocialGraph, count: int | None, key: int, segment: str
         raise InvalidParameterError(f"count {count} does not match the {ids.size} listed nodes")
     index = node_index(graph, ids)
     if segment is not None:
-        pool = eligible_nodes(graph, segment)
+        pool = _segment_members(graph, segment)
         outside = index[~np.isin(index, pool)]
         if outside.size:
             raise InvalidParameterError(f"node {int(ids[np.flatnonzero(index == outside[0])[0]])} is not in "
@@ -110,9 +132,12 @@ def explicit_seeds(graph: SocialGraph, count: int | None, key: int, segment: str
 
 
 STRATEGIES: dict[str, SeedingStrategy] = {
-    "random": SeedingStrategy("random", random_seeds, "users drawn uniformly at random"),
-    "top_degree": SeedingStrategy("top_degree", top_degree_seeds, "users with the most followers"),
-    "explicit": SeedingStrategy("explicit", explicit_seeds, "listed node ids", options=("nodes",), needs_count=False),
+    "random": SeedingStrategy("random", random_seeds, "users drawn uniformly at random",
+                              options=("min_followers", "max_followers")),
+    "top_degree": SeedingStrategy("top_degree", top_degree_seeds, "users with the most followers",
+                                  options=("min_followers", "max_followers")),
+    "explicit": SeedingStrategy("explicit", explicit_seeds, "listed node ids", options=("nodes",),
+                                required=("nodes",), needs_count=False),
 }
 
 
@@ -125,6 +150,9 @@ def choose_seeds(graph: SocialGraph, strategy: str, count: int | None, key: int,
     unknown = set(options) - set(spec.options)
     if unknown:
         raise InvalidParameterError(f"strategy {strategy!r} takes no option {sorted(unknown)[0]!r}")
+    missing = [k for k in spec.required if options.get(k) is None]
+    if missing:
+        raise InvalidParameterError(f"strategy {strategy!r} needs {missing[0]!r}")
     if spec.needs_count and count is None:
         raise InvalidParameterError(f"strategy {strategy!r} needs a count")
     return spec.choose(graph, count, key, segment, **options)

@@ -331,12 +331,17 @@ def _audience(a: dict, raw: RawScenario, model: str) -> Audience:
 
 def _seeding(s: dict, audience: Audience, w) -> Seeding:
     spec = STRATEGIES[s["strategy"]]
-    for k in ("nodes",):
+    for k in ("nodes", "min_followers", "max_followers"):
         if s[k] is not None and k not in spec.options:
-            raise fail(f"campaign.seeding.{k}", f"only used by strategy explicit (this one is {spec.name})",
+            users = ", ".join(n for n, other in STRATEGIES.items() if k in other.options)
+            raise fail(f"campaign.seeding.{k}", f"only used by strategy {users} (this one is {spec.name})",
                        w(f"campaign.seeding.{k}"))
     options = {k: s[k] for k in spec.options if s.get(k) is not None}
-    for k in spec.options:
+    if (options.get("min_followers") is not None and options.get("max_followers") is not None
+            and options["min_followers"] > options["max_followers"]):
+        raise fail("campaign.seeding.max_followers", f"must be >= min_followers ({options['min_followers']}), got "
+                   f"{options['max_followers']}", w("campaign.seeding.max_followers"))
+    for k in spec.required:
         if k not in options:
             raise fail(f"campaign.seeding.{k}", f"required with strategy: {spec.name}", w("campaign.seeding"))
     if spec.needs_count and s["count"] is None:

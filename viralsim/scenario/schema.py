@@ -279,13 +279,17 @@ SEEDING = Section(
     "Who posts the content first (the seeds' own posts are the owned impressions).",
     (
         Key("strategy", "str", "`random`, `top_degree` (most followers; ties by node id) or `explicit` "
-            "(listed `nodes`).", options=_strategy_names),
+            "(listed `nodes`); new strategies register in viralsim/campaign/seeding.py.", options=_strategy_names),
         Key("count", "int", "Number of seed accounts.", "accounts", low=1, high=MAX_NODES, default=None,
             required_when="strategy is not explicit"),
         Key("segment", "str", "Restrict the choice to this audience segment.", default=None,
             pattern=NAME_PATTERN),
         Key("nodes", "ids", "Seed node ids, as in the edge-list file (strategy explicit only).", default=None,
             required_when="strategy is explicit"),
+        Key("min_followers", "int", "Only accounts with at least this many followers (random, top_degree), e.g. "
+            "a micro-influencer tier.", "followers", low=0, default=None, nullable=True),
+        Key("max_followers", "int", "Only accounts with at most this many followers (random, top_degree).",
+            "followers", low=0, default=None, nullable=True),
     ),
 )
 

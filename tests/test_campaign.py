@@ -1,0 +1,108 @@
+"""Seeding strategies and valuation maths (no simulation needed: exact expectations)."""
+
+import numpy as np
+import pytest
+
+from viralsim.campaign import STRATEGIES, CostModel, Valuation, choose_seeds, value_metrics
+from viralsim.errors import InvalidParameterError
+from viralsim.graph import SocialGraph
+from viralsim.random import SEEDING, stream_key
+
+
+def star_graph():
+    """Directed: node 0 has 5 followers, node 1 has 3, node 2 has 3, node 3 has 1; 8 nodes; segments a/b."""
+    src = [0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3]
+    dst = [1, 2, 3, 4, 5, 5, 6, 7, 5, 6, 7, 4]
+    segment = np.array([0, 1, 1, 0, 0, 1, 0, 1])
+    return SocialGraph.from_arcs(8, src, dst, directed=True, segment=segment, segment_names=("a", "b"))
+
+
+KEY = stream_key(7, SEEDING)
+
+
+def test_top_degree_orders_by_followers_and_breaks_ties_by_node_id():
+    g = star_graph()
+    assert choose_seeds(g, "top_degree", 3, KEY).tolist() == [0, 1, 2]  # degrees 5, 3, 3: tie 1 < 2
+    assert choose_seeds(g, "top_degree", 2, KEY, segment="b").tolist() == [1, 2]
+    assert choose_seeds(g, "top_degree", 1, KEY, segment="a").tolist() == [0]
+    assert choose_seeds(g, "top_degree", 2, KEY, max_followers=3).tolist() == [1, 2]
+
+
+def test_random_is_reproducible_distinct_and_respects_segment_and_follower_range():
+    g = star_graph()
+    a = choose_seeds(g, "random", 3, KEY)
+    assert np.array_equal(a, choose_seeds(g, "random", 3, KEY))
+    assert len(set(a.tolist())) == 3
+    seg_b = set(np.flatnonzero(g.segment == 1).tolist())
+    assert set(choose_seeds(g, "random", 4, KEY, segment="b").tolist()) == seg_b  # the whole segment
+    picked = choose_seeds(g, "random", 2, KEY, min_followers=1)
+    assert all(g.out_degree[v] >= 1 for v in picked)
+
+
+def test_random_choice_is_uniform_over_keys():
+    # 400 keys choosing 1 of 8 nodes: each count ~ Binomial(400, 1/8), sd = sqrt(400/8*7/8) = 6.6;
+    # 4.5 sd (30) bounds all 8 counts with family-wise error < 1e-4
+    g = star_graph()
+    picks = np.array([choose_seeds(g, "random", 1, stream_key(s, SEEDING))[0] for s in range(400)])
+    counts = np.bincount(picks, minlength=8)
+    assert np.all(np.abs(counts - 50) < 30)
+
+
+def test_explicit_maps_labels_and_checks_ids():
+    g = star_graph()
+    assert choose_seeds(g, "explicit", None, KEY, nodes=[3, 1]).tolist() == [3, 1]
+    with pytest.raises(InvalidParameterError, match="unknown node id 99"):
+        choose_seeds(g, "explicit", None, KEY, nodes=[99])
+    with pytest.raises(InvalidParameterError, match="listed twice"):
+        choose_seeds(g, "explicit", None, KEY, nodes=[1, 1])
+    with pytest.raises(InvalidParameterError, match="not in segment 'a'"):
+        choose_seeds(g, "explicit", None, KEY, segment="a", nodes=[1])
+    labelled = SocialGraph.from_arcs(3, [0, 1], [1, 2], directed=True)
+    object.__setattr__(labelled, "labels", np.array([100, 205, 17]))
+    assert choose_seeds(labelled, "explicit", None, KEY, nodes=[17, 100]).tolist() == [2, 0]
+    with pytest.raises(InvalidParameterError, match="unknown node id 2"):
+        choose_seeds(labelled, "explicit", None, KEY, nodes=[2])
+
+
+def test_seeding_errors_name_the_problem():
+    g = star_graph()
+    with pytest.raises(InvalidParameterError, match="larger than segment 'a'"):
+        choose_seeds(g, "top_degree", 5, KEY, segment="a")
+    with pytest.raises(InvalidParameterError, match="unknown segment 'c'"):
+        choose_seeds(g, "random", 1, KEY, segment="c")
+    with pytest.raises(InvalidParameterError, match="allowed: random, top_degree, explicit"):
+        choose_seeds(g, "imm", 1, KEY)
+    assert set(STRATEGIES) >= {"random", "top_degree", "explicit"}
+
+
+def metrics(runs=4):
+    return {
+        "impressions_earned": np.array([0, 1000, 2000, 500]),
+        "engagements_earned": np.array([0, 10, 20, 5]),
+        "clicks_earned": np.array([0, 2, 4, 1]),
+        "conversions": np.array([1, 0, 2, 0]),
+    }
+
+
+def test_emv_formulas_and_roi_are_exact():
+    m = metrics()
+    cost = CostModel(per_seed=100.0, fixed=50.0)
+    cpm = value_metrics(m, Valuation("cpm", cpm=8.0, per_conversion=35.0), cost, n_seeds=2)
+    assert cpm["emv"].tolist() == [0.0, 8.0, 16.0, 4.0]
+    assert cpm["conversion_value"].tolist() == [35.0, 0.0, 70.0, 0.0]
+    assert cpm["paid_cost"].tolist() == [200.0] * 4 and cpm["total_cost"].tolist() == [250.0] * 4
+    np.testing.assert_allclose(cpm["roi"], (cpm["emv"] + cpm["conversion_value"] - 250.0) / 250.0, rtol=0, atol=0)
+    pa = value_metrics(m, Valuation("per_action", per_engagement=0.05, per_click=0.5), cost, 2)
+    np.testing.assert_allclose(pa["emv"], [0.0, 1.5, 3.0, 0.75], rtol=1e-15)
+    hy = value_metrics(m, Valuation("hybrid", cpm=8.0, per_engagement=0.05, per_click=0.5), cost, 2)
+    np.testing.assert_allclose(hy["emv"], cpm["emv"] + pa["emv"], rtol=1e-15)
+
+
+def test_roi_undefined_without_cost_and_formula_text():
+    v = Valuation("hybrid", currency="EUR", cpm=8.0, per_engagement=0.05, per_click=0.5)
+    out = value_metrics(metrics(), v, CostModel(), 3)
+    assert np.all(np.isnan(out["roi"]))
+    assert v.formula() == ("EMV (hybrid) = earned impressions / 1000 x 8.00 EUR (CPM) + earned engagements x "
+                           "0.05 EUR + earned clicks x 0.50 EUR")
+    with pytest.raises(InvalidParameterError, match="needs cpm"):
+        Valuation("cpm")
