@@ -36,6 +36,10 @@ class SocialGraph:
         Names of the segments (empty when ``segment`` is None).
     weights : float64 array of shape (m,), optional
         Per-arc weights (e.g. tie strength), aligned with ``indices``.
+    name : str
+        A description (generators record their call here).
+    labels : int64 or str array of shape (n,), optional
+        Original node ids (from an edge list or networkx graph); None when nodes are 0..n-1.
     """
 
     indptr: np.ndarray
@@ -45,6 +49,7 @@ class SocialGraph:
     segment_names: tuple[str, ...] = ()
     weights: np.ndarray | None = None
     name: str = field(default="", compare=False)
+    labels: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
@@ -77,7 +82,20 @@ class SocialGraph:
             if w.shape != indices.shape:
                 raise InvalidParameterError(f"weights must have one value per arc ({indices.size}); got shape {w.shape}")
             object.__setattr__(self, "weights", w)
-        for arr in (self.indptr, self.indices, self.segment, self.weights):
+        if self.labels is not None:
+            lab = np.asarray(self.labels)
+            if lab.dtype.kind in "iu":
+                lab = np.ascontiguousarray(lab, dtype=np.int64)
+            elif lab.dtype.kind == "U":
+                lab = np.ascontiguousarray(lab)
+            else:
+                raise InvalidParameterError(f"labels must be integers or strings; got dtype {lab.dtype}")
+            if lab.shape != (n,):
+                raise InvalidParameterError(f"labels must have one id per node ({n}); got shape {lab.shape}")
+            if np.unique(lab).size != n:
+                raise InvalidParameterError("labels must be distinct node ids")
+            object.__setattr__(self, "labels", lab)
+        for arr in (self.indptr, self.indices, self.segment, self.weights, self.labels):
             if arr is not None:
                 arr.flags.writeable = False
 
@@ -93,6 +111,7 @@ class SocialGraph:
         segment=None,
         segment_names=(),
         name: str = "",
+        labels=None,
     ) -> "SocialGraph":
         """Build from arc lists; undirected input lists each edge once (either direction).
 
@@ -105,7 +124,7 @@ class SocialGraph:
         if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
             raise InvalidParameterError(f"node ids must lie in [0, {n})")
         indptr, indices, self_loops, duplicates = csr_from_arcs(int(n), src, dst, not directed)
-        g = cls(indptr, indices, directed, segment, tuple(segment_names), None, name)
+        g = cls(indptr, indices, directed, segment, tuple(segment_names), None, name, labels)
         object.__setattr__(g, "_dropped", (int(self_loops), int(duplicates)))
         return g
 
@@ -165,3 +184,62 @@ class SocialGraph:
         seg = f", {len(self.segment_names)} segments" if self.segment is not None else ""
         label = f"{self.name!r}, " if self.name else ""
         return f"SocialGraph({label}{self.n_nodes:,} nodes, {self.n_edges:,} {'arcs' if self.directed else 'edges'}, {kind}{seg})"
+
+    # ---- labels, segments, identity --------------------------------------------------
+    def with_segments(self, labels, names) -> "SocialGraph":
+        """A copy with per-node segment ``labels`` (ints indexing ``names``) and segment ``names``."""
+        return SocialGraph(self.indptr, self.indices, self.directed, labels, tuple(names), self.weights, self.name, self.labels)
+
+    def fingerprint(self) -> str:
+        """Hex SHA-256 over the arrays and flags: equal fingerprints mean the same graph.
+
+        Covers structure, direction, segments, weights and labels (not ``name``); for
+        reproducibility manifests.
+        """
+        import hashlib
+
+        h = hashlib.sha256()
+        h.update(f"viralsim-graph-v1|directed={int(self.directed)}|n={self.n_nodes}|m={self.n_arcs}|".encode())
+        h.update(self.indptr.tobytes())
+        h.update(self.indices.tobytes())
+        for tag, arr in (("segment", self.segment), ("weights", self.weights), ("labels", self.labels)):
+            if arr is None:
+                h.update(f"|{tag}=none".encode())
+            else:
+                h.update(f"|{tag}={arr.dtype.str}:".encode())
+                h.update(np.ascontiguousarray(arr).tobytes())
+        h.update(("|names=" + "\x1f".join(self.segment_names)).encode())
+        return h.hexdigest()
+
+    # ---- interop and files (implemented in sibling modules) ----------------------------
+    @classmethod
+    def from_networkx(cls, graph, *, weight: str | None = "weight", segment: str | None = "segment") -> "SocialGraph":
+        """From a networkx ``Graph`` or ``DiGraph`` (see :func:`viralsim.graph.convert.from_networkx`)."""
+        from .convert import from_networkx
+
+        return from_networkx(graph, weight=weight, segment=segment)
+
+    def to_networkx(self):
+        """To a networkx ``Graph``/``DiGraph`` with the original node ids, segments and weights."""
+        from .convert import to_networkx
+
+        return to_networkx(self)
+
+    def save(self, path) -> None:
+        """Write the graph to a ``.npz`` file atomically (nothing appears unless all was written)."""
+        from .io import save_npz
+
+        save_npz(self, path)
+
+    @classmethod
+    def load(cls, path) -> "SocialGraph":
+        """Read a graph written by :meth:`save`; a damaged file raises GraphFormatError."""
+        from .io import load_npz
+
+        return load_npz(path)
+
+    def info(self, *, sample: int = 20_000, seed=0):
+        """Summary statistics (:class:`viralsim.graph.stats.GraphInfo`); clustering by sampling."""
+        from .stats import graph_info
+
+        return graph_info(self, sample=sample, seed=seed)

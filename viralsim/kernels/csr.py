@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .rng import next_below, seed_stream
+
 
 @njit(cache=True)
 def csr_from_arcs(n, src, dst, symmetric):
@@ -60,7 +62,9 @@ def csr_from_arcs(n, src, dst, symmetric):
         indptr[u + 1] = write
     dup_arcs = total - write
     duplicates = dup_arcs // 2 if symmetric else dup_arcs
-    return indptr, indices[:write].copy(), self_loops, duplicates
+    if write < total:  # copy only when something was dropped: the copy doubles peak memory
+        indices = indices[:write].copy()
+    return indptr, indices, self_loops, duplicates
 
 
 @njit(cache=True)
@@ -80,3 +84,55 @@ def reverse_csr(n, indptr, indices):
             rindices[fill[v]] = u
             fill[v] += 1
     return counts, rindices
+
+
+@njit(cache=True)
+def _has_arc(indptr, indices, u, v):
+    """Whether arc u -> v exists (binary search in the sorted row u)."""
+    lo = indptr[u]
+    hi = indptr[u + 1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        x = indices[mid]
+        if x < v:
+            lo = mid + 1
+        elif x > v:
+            hi = mid
+        else:
+            return True
+    return False
+
+
+@njit(cache=True)
+def reciprocal_arcs(n, indptr, indices):
+    """Number of arcs u -> v whose reverse v -> u also exists."""
+    count = 0
+    for u in range(n):
+        for j in range(indptr[u], indptr[u + 1]):
+            if _has_arc(indptr, indices, indices[j], u):
+                count += 1
+    return count
+
+
+@njit(cache=True)
+def sampled_wedge_closure(indptr, indices, nodes, key):
+    """For each node in ``nodes``: 1 if a random wedge centred on it is closed, else 0.
+
+    The mean over uniformly sampled nodes estimates the average local clustering (nodes of
+    degree < 2 count as 0, as in ``networkx.average_clustering``).  Rows must be symmetric.
+    """
+    out = np.zeros(nodes.shape[0], dtype=np.float64)
+    state = np.zeros(1, dtype=np.uint64)
+    for i in range(nodes.shape[0]):
+        u = nodes[i]
+        d = indptr[u + 1] - indptr[u]
+        if d < 2:
+            continue
+        seed_stream(state, key, i)
+        a = next_below(state, d)
+        b = next_below(state, d - 1)
+        if b >= a:
+            b += 1
+        if _has_arc(indptr, indices, indices[indptr[u] + a], indices[indptr[u] + b]):
+            out[i] = 1.0
+    return out

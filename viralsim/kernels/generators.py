@@ -1,0 +1,378 @@
+"""Numba kernels for random social graphs, each O(n + m).
+
+Every kernel returns its edges as one interleaved ``int32`` array ``ends`` (``ends[2i]``,
+``ends[2i + 1]`` are the endpoints of edge or arc ``i``), which the caller turns into CSR with
+:func:`viralsim.kernels.csr.csr_from_arcs` on the views ``ends[0::2], ends[1::2]``: one
+layout for every generator, so the CSR kernel is compiled once.  Randomness comes from the
+sequential streams of :mod:`viralsim.kernels.rng`, started from the caller's 64-bit key, so a
+graph is a pure function of (key, parameters).
+
+The dynamic adjacency used by ``holme_kim`` and ``watts_strogatz`` is a bump-allocated arena:
+node ``u`` owns ``arena[start[u]:start[u] + cap[u]]`` of which ``deg[u]`` are used; a full
+block is moved to the top of the arena with twice the room (amortised O(1) per insertion).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .rng import geometric_skip, next_below, next_uniform, seed_stream
+
+
+@njit(cache=True)
+def _grow_ends(ends, used):
+    """A copy of ``ends`` with 1.5x the room (the first ``used`` entries kept)."""
+    bigger = np.empty(max(16, ends.shape[0] + ends.shape[0] // 2), dtype=np.int32)
+    bigger[:used] = ends[:used]
+    return bigger
+
+
+@njit(cache=True)
+def _adj_init(n, block):
+    """An arena giving each of ``n`` nodes ``block`` slots, plus as much again as spare room."""
+    start = np.arange(n).astype(np.int64) * block
+    cap = np.full(n, block, dtype=np.int64)
+    deg = np.zeros(n, dtype=np.int64)
+    arena = np.empty(2 * n * block + 16, dtype=np.int32)
+    top = np.full(1, n * block, dtype=np.int64)
+    return arena, top, start, cap, deg
+
+
+@njit(cache=True)
+def _adj_add(arena, top, start, cap, deg, u, v):
+    """Append ``v`` to u's neighbour block; returns the (possibly reallocated) arena."""
+    d = deg[u]
+    if d == cap[u]:
+        new_cap = max(4, 2 * cap[u])
+        if top[0] + new_cap > arena.shape[0]:
+            bigger = np.empty(max(arena.shape[0] + arena.shape[0] // 2, top[0] + new_cap), dtype=np.int32)
+            bigger[: top[0]] = arena[: top[0]]
+            arena = bigger
+        s = top[0]
+        arena[s : s + d] = arena[start[u] : start[u] + d]
+        start[u] = s
+        cap[u] = new_cap
+        top[0] = s + new_cap
+    arena[start[u] + d] = v
+    deg[u] = d + 1
+    return arena
+
+
+@njit(cache=True)
+def _adj_has(arena, start, deg, u, v):
+    s = start[u]
+    for j in range(s, s + deg[u]):
+        if arena[j] == v:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _adj_remove(arena, start, deg, u, v):
+    """Remove one ``v`` from u's block (swap with the last entry); O(deg u)."""
+    s = start[u]
+    last = s + deg[u] - 1
+    for j in range(s, last + 1):
+        if arena[j] == v:
+            arena[j] = arena[last]
+            deg[u] -= 1
+            return
+
+
+@njit(cache=True)
+def _contains(buf, count, v):
+    for i in range(count):
+        if buf[i] == v:
+            return True
+    return False
+
+
+@njit(cache=True)
+def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
+    """Barabási–Albert (``triangle_prob == 0``) or Holme–Kim growth, as in networkx.
+
+    ``star_start``: start from the star on nodes 0..m (networkx ``barabasi_albert_graph``);
+    otherwise from m isolated nodes that each appear once in the attachment pool (networkx
+    ``powerlaw_cluster_graph``).  Each new node links to m distinct earlier nodes: the first by
+    preferential attachment (a uniform entry of the pool of edge endpoints, frozen at the start
+    of the node), each further one by a triad step with probability ``triangle_prob`` (a
+    uniformly random neighbour of the last PA target not yet linked) or else by PA.
+    Returns ``(pool, offset)``: the edges are ``pool[offset:]`` (interleaved pairs).
+    """
+    state = np.zeros(1, dtype=np.uint64)
+    seed_stream(state, key, 0)
+    if star_start:
+        first, offset, n_edges = m + 1, 0, m + m * (n - m - 1)
+    else:
+        first, offset, n_edges = m, m, m * (n - m)
+    pool = np.empty(offset + 2 * n_edges, dtype=np.int32)
+    track = triangle_prob > 0.0
+    if track:
+        arena, top, start, cap, deg = _adj_init(n, 2 * m)
+    else:
+        arena, top, start, cap, deg = _adj_init(0, 1)
+    used = 0
+    if star_start:
+        for i in range(1, m + 1):
+            pool[used] = 0
+            pool[used + 1] = i
+            used += 2
+            if track:
+                arena = _adj_add(arena, top, start, cap, deg, 0, i)
+                arena = _adj_add(arena, top, start, cap, deg, i, 0)
+    else:
+        for i in range(m):
+            pool[used] = i
+            used += 1
+    chosen = np.empty(m, dtype=np.int32)
+    for src in range(first, n):
+        frozen = used  # PA draws from the pool as it was before this node
+        count = 0
+        target = -1
+        while count < m:
+            w = -1
+            if target >= 0 and track and next_uniform(state) < triangle_prob:
+                d = deg[target]
+                s = start[target]
+                if d > count + 1:  # at most count + 1 neighbours (src and chosen) are invalid
+                    while True:
+                        w = arena[s + next_below(state, d)]
+                        if w != src and not _contains(chosen, count, w):
+                            break
+                else:  # tiny neighbourhood: enumerate the valid ones
+                    valid = 0
+                    for j in range(s, s + d):
+                        x = arena[j]
+                        if x != src and not _contains(chosen, count, x):
+                            valid += 1
+                    if valid > 0:
+                        pick = next_below(state, valid)
+                        for j in range(s, s + d):
+                            x = arena[j]
+                            if x != src and not _contains(chosen, count, x):
+                                if pick == 0:
+                                    w = x
+                                    break
+                                pick -= 1
+            if w < 0:  # preferential attachment step
+                while True:
+                    w = pool[next_below(state, frozen)]
+                    if not _contains(chosen, count, w):
+                        break
+                target = w
+            chosen[count] = w
+            count += 1
+            pool[used] = src
+            pool[used + 1] = w
+            used += 2
+            if track:
+                arena = _adj_add(arena, top, start, cap, deg, src, w)
+                arena = _adj_add(arena, top, start, cap, deg, w, src)
+    return pool, offset
+
+
+@njit(cache=True)
+def watts_strogatz_ends(key, n, k, rewire_prob):
+    """Watts–Strogatz small world, the networkx ``watts_strogatz_graph`` procedure.
+
+    Ring lattice (each node linked to its k/2 nearest on each side); then for j = 1..k/2 and
+    each node u in order, with probability ``rewire_prob`` the edge (u, u + j) is replaced by
+    (u, w), w uniform among nodes that are not u and not yet linked to u.
+    """
+    state = np.zeros(1, dtype=np.uint64)
+    seed_stream(state, key, 0)
+    half = k // 2
+    arena, top, start, cap, deg = _adj_init(n, k + 4)
+    for u in range(n):
+        for j in range(1, half + 1):
+            v = (u + j) % n
+            arena = _adj_add(arena, top, start, cap, deg, u, v)
+            arena = _adj_add(arena, top, start, cap, deg, v, u)
+    if rewire_prob > 0.0:
+        for j in range(1, half + 1):
+            for u in range(n):
+                if next_uniform(state) < rewire_prob:
+                    v = (u + j) % n
+                    w = next_below(state, n)
+                    ok = True
+                    while w == u or _adj_has(arena, start, deg, u, w):
+                        w = next_below(state, n)
+                        if deg[u] >= n - 1:
+                            ok = False
+                            break
+                    if ok:
+                        _adj_remove(arena, start, deg, u, v)
+                        _adj_remove(arena, start, deg, v, u)
+                        arena = _adj_add(arena, top, start, cap, deg, u, w)
+                        arena = _adj_add(arena, top, start, cap, deg, w, u)
+    ends = np.empty(2 * n * half, dtype=np.int32)
+    used = 0
+    for u in range(n):
+        s = start[u]
+        for j in range(s, s + deg[u]):
+            v = arena[j]
+            if v > u:
+                ends[used] = u
+                ends[used + 1] = v
+                used += 2
+    return ends[:used]
+
+
+@njit(cache=True)
+def _tri_index(idx):
+    """Pair index -> (a, b) with b < a over the lower triangle, in row order."""
+    a = np.int64((1.0 + math.sqrt(1.0 + 8.0 * idx)) / 2.0)
+    while a * (a - 1) // 2 > idx:
+        a -= 1
+    while (a + 1) * a // 2 <= idx:
+        a += 1
+    return a, idx - a * (a - 1) // 2
+
+
+@njit(cache=True)
+def block_pairs_ends(key, sizes, probs, directed):
+    """Stochastic block model by geometric skipping over each block pair's index space.
+
+    Nodes ``offset[r] .. offset[r] + sizes[r] - 1`` form block r; each unordered pair (ordered
+    when ``directed``) of distinct nodes in blocks r, s is an edge (arc r -> s) independently
+    with probability ``probs[r, s]``.  One block gives Erdős–Rényi G(n, p).  Block pair
+    (r, s) draws from its own stream, so the work is O(n + m) (Batagelj & Brandes 2005).
+    """
+    n_blocks = sizes.shape[0]
+    offsets = np.zeros(n_blocks + 1, dtype=np.int64)
+    for r in range(n_blocks):
+        offsets[r + 1] = offsets[r] + sizes[r]
+    expected = 0.0
+    for r in range(n_blocks):
+        for s in range(n_blocks):
+            if r == s:
+                pairs = sizes[r] * (sizes[r] - 1.0)
+                expected += probs[r, s] * (pairs if directed else pairs / 2.0)
+            elif directed or r < s:
+                expected += probs[r, s] * sizes[r] * float(sizes[s])
+    capacity = np.int64(expected + 8.0 * math.sqrt(expected) + 64.0)
+    ends = np.empty(2 * capacity, dtype=np.int32)
+    used = 0
+    state = np.zeros(1, dtype=np.uint64)
+    for r in range(n_blocks):
+        for s in range(n_blocks):
+            if not directed and s < r:
+                continue
+            p = probs[r, s]
+            nr = sizes[r]
+            ns = sizes[s]
+            if r == s:
+                total = nr * (nr - 1) if directed else nr * (nr - 1) // 2
+            else:
+                total = nr * ns
+            if p <= 0.0 or total <= 0:
+                continue
+            seed_stream(state, key, r * n_blocks + s)
+            log1m_p = math.log1p(-p) if p < 1.0 else -np.inf
+            idx = np.int64(-1)
+            while True:
+                idx += 1 + geometric_skip(next_uniform(state), log1m_p)
+                if idx >= total or idx < 0:
+                    break
+                if r != s:
+                    a = idx // ns
+                    b = idx - a * ns
+                elif directed:
+                    a = idx // (nr - 1)
+                    b = idx - a * (nr - 1)
+                    if b >= a:
+                        b += 1
+                else:
+                    a, b = _tri_index(idx)
+                if used + 2 > ends.shape[0]:
+                    ends = _grow_ends(ends, used)
+                ends[used] = offsets[r] + a
+                ends[used + 1] = offsets[s] + b
+                used += 2
+    return ends[:used]
+
+
+@njit(cache=True)
+def chung_lu_ends(key, weights):
+    """Chung–Lu graph: edge {u, v} (u != v) with probability min(1, w_u w_v / sum(w)).
+
+    ``weights`` must be sorted in decreasing order; Miller & Hagberg (2011) skipping makes the
+    work O(n + m).
+    """
+    n = weights.shape[0]
+    total = 0.0
+    for i in range(n):
+        total += weights[i]
+    ends = np.empty(2 * np.int64(total / 2.0 + 8.0 * math.sqrt(total / 2.0) + 64.0), dtype=np.int32)
+    used = 0
+    state = np.zeros(1, dtype=np.uint64)
+    seed_stream(state, key, 0)
+    if total <= 0.0:
+        return ends[:0]
+    for u in range(n - 1):
+        v = u + 1
+        p = min(weights[u] * weights[v] / total, 1.0)
+        while v < n and p > 0.0:
+            if p < 1.0:
+                v += geometric_skip(next_uniform(state), math.log1p(-p))
+            if v < n:
+                q = min(weights[u] * weights[v] / total, 1.0)
+                if next_uniform(state) < q / p:
+                    if used + 2 > ends.shape[0]:
+                        ends = _grow_ends(ends, used)
+                    ends[used] = u
+                    ends[used + 1] = v
+                    used += 2
+                p = q
+                v += 1
+    return ends[:used]
+
+
+@njit(cache=True)
+def follower_ends(key, n, m, reciprocity):
+    """Directed follower growth: arcs ``u -> v`` (v follows u), interleaved.
+
+    Account v (in order 0..n-1) follows min(v, m) distinct earlier accounts chosen with
+    probability proportional to (followers + 1): the pool holds every account once plus one
+    entry per follower it has.  Each follow is returned (u follows v) with probability
+    ``reciprocity``.
+    """
+    state = np.zeros(1, dtype=np.uint64)
+    seed_stream(state, key, 0)
+    follows = np.int64(0)
+    for v in range(n):
+        follows += min(v, m)
+    expected = follows * (1.0 + reciprocity)
+    ends = np.empty(2 * np.int64(expected + 8.0 * math.sqrt(expected) + 64.0), dtype=np.int32)
+    pool = np.empty(n + 2 * follows, dtype=np.int32)
+    pooled = 0
+    used = 0
+    chosen = np.empty(max(m, 1), dtype=np.int32)
+    for v in range(n):
+        frozen = pooled
+        k = min(v, m)
+        for i in range(k):
+            while True:
+                u = pool[next_below(state, frozen)]
+                if not _contains(chosen, i, u):
+                    break
+            chosen[i] = u
+            if used + 4 > ends.shape[0]:
+                ends = _grow_ends(ends, used)
+            ends[used] = u
+            ends[used + 1] = v
+            used += 2
+            pool[pooled] = u
+            pooled += 1
+            if next_uniform(state) < reciprocity:
+                ends[used] = v
+                ends[used + 1] = u
+                used += 2
+                pool[pooled] = v
+                pooled += 1
+        pool[pooled] = v
+        pooled += 1
+    return ends[:used]
