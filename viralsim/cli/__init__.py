@@ -23,7 +23,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import graph_cmd, run_cmd
+    from . import graph_cmd, plot_cmd, run_cmd
 
     parser = argparse.ArgumentParser(
         prog="viralsim",
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run_cmd.register(sub)
     graph_cmd.register(sub)
+    plot_cmd.register(sub)
     return parser
 
 
