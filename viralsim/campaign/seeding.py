@@ -100,13 +100,15 @@ def node_index(graph: SocialGraph, ids) -> np.ndarray:
         if bad.size:
             raise InvalidParameterError(f"unknown node id {int(bad[0])}; ids run from 0 to {graph.n_nodes - 1}")
         return ids
-    labels = np.asarray(labels, dtype=np.int64)
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "US":  # text labels from an edge list: compare as text
+        ids = np.asarray([str(int(v)) for v in ids], dtype=labels.dtype) if ids.size else ids.astype(labels.dtype)
     sorter = np.argsort(labels, kind="stable")
     pos = np.searchsorted(labels, ids, sorter=sorter)
     pos = np.minimum(pos, labels.size - 1)
     found = labels[sorter[pos]] == ids
     if not np.all(found):
-        raise InvalidParameterError(f"unknown node id {int(ids[~found][0])}: not in the graph file")
+        raise InvalidParameterError(f"unknown node id {ids[~found][0]}: not in the graph file")
     return sorter[pos].astype(np.int64)
 
 

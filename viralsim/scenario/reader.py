@@ -72,10 +72,13 @@ class RawScenario:
 
 
 def _display(path: Path) -> str:
+    """A path as messages show it: as typed when relative, relative to the working folder when under it."""
+    path = Path(path)
+    if not path.is_absolute():
+        return str(path)
     try:
-        rel = os.path.relpath(path)
-        return rel if not rel.startswith("../../..") else str(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
         return str(path)
 
 

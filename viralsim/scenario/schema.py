@@ -539,8 +539,10 @@ def reference_markdown() -> str:
             return "**required**"
         if key.required_when:
             return f"required when {key.required_when}"
-        if key.kind in ("section", "sections"):
-            return "see below" if key.default is not None else "none"
+        if key.kind == "sections":
+            return "none"
+        if key.kind == "section":
+            return "all defaults" if key.default is not None else "none"
         if key.default is None:
             return "null"
         if isinstance(key.default, bool):
