@@ -306,3 +306,17 @@ def _with_value(base, path, value):
         node = node[part]
     node[path[-1]] = value
     return doc
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.text(max_size=300), key=st.sampled_from(["extends", "audience.file"]))
+def test_any_path_text_is_handled(tmp_path, value, key):
+    doc = _with_value(BASE, key.split("."), value)
+    if key == "audience.file":
+        doc["audience"] = {"generator": "file", "file": value, "directed": False}
+    f = tmp_path / "paths.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    try:
+        load_scenario(f)
+    except ScenarioError as exc:
+        assert str(exc)

@@ -287,10 +287,14 @@ def _audience(a: dict, raw: RawScenario, model: str) -> Audience:
         if a["directed"] is None:
             raise fail("audience.directed", "required with generator: file (true: `u v` means v follows u; "
                        "false: friendship)", w("audience"))
-        path = Path(os.path.expanduser(a["file"]))
-        if not path.is_absolute():
-            path = (raw.dir_of("audience.file") / path).resolve()
-        if not path.is_file():
+        try:
+            path = Path(os.path.expanduser(a["file"]))
+            if not path.is_absolute():
+                path = (raw.dir_of("audience.file") / path).resolve()
+            found = path.is_file()
+        except (OSError, ValueError) as exc:  # embedded NUL, name too long, ...
+            raise fail("audience.file", f"not a usable file path ({exc})", w("audience.file")) from None
+        if not found:
             raise fail("audience.file", f"file not found: {path}", w("audience.file"))
         return Audience(kind, None, {}, path, a["directed"], segments)
 

@@ -84,7 +84,11 @@ def _display(path: Path) -> str:
 
 def _read_text(path: Path) -> str:
     shown = _display(path)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{shown}: not a usable file path ({exc})") from None
+    if not exists:
         raise ScenarioError(f"{shown}: scenario file not found")
     if not path.is_file():
         raise ScenarioError(f"{shown}: not a file")
@@ -225,7 +229,10 @@ def _drop(mapping: dict, p: str) -> None:
 def resolve_document(path: Path, _chain: tuple[Path, ...] = ()) -> RawScenario:
     """Read ``path`` and everything it ``extends`` (relative to each file); merge them."""
     path = Path(path)
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{path}: not a usable file path ({exc})") from None
     if resolved in _chain:
         names = " -> ".join(_display(p) for p in (*_chain, resolved))
         raise ScenarioError(f"extends cycle: {names}")
@@ -239,8 +246,12 @@ def resolve_document(path: Path, _chain: tuple[Path, ...] = ()) -> RawScenario:
         return RawScenario(data, where, path, [resolved], dirs)
     if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise ScenarioError(f"extends: must be a file path, got {parent_ref!r} ({where.get('extends')})")
-    parent_path = (resolved.parent / parent_ref).resolve()
-    if not parent_path.exists():
+    try:
+        parent_path = (resolved.parent / parent_ref).resolve()
+        found = parent_path.is_file()
+    except (OSError, ValueError) as exc:  # embedded NUL, name too long, ...
+        raise ScenarioError(f"extends: not a usable file path {parent_ref[:60]!r}: {exc} ({where.get('extends')})") from None
+    if not found:
         raise ScenarioError(f"extends: file not found: {_display(parent_path)} ({where.get('extends')})")
     parent = resolve_document(parent_path, (*_chain, resolved))
     base = {k: v for k, v in parent.data.items() if k not in NOT_INHERITED}
