@@ -320,3 +320,14 @@ def test_any_path_text_is_handled(tmp_path, value, key):
         load_scenario(f)
     except ScenarioError as exc:
         assert str(exc)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.lists(keys, min_size=1, max_size=3), value=st.text(max_size=30))
+def test_any_override_text_is_handled(tmp_path, path, value):
+    f = tmp_path / "ov.yaml"
+    f.write_text(ISSUE_EXAMPLE)
+    try:
+        load_scenario(f, [".".join(path) + "=" + value])
+    except ScenarioError as exc:
+        assert str(exc)
