@@ -18,7 +18,7 @@ examples:
       --param within_degree=12 --param between_degree=3 --param names=fans,casual,new -o seg.npz
   viralsim graph generate follower --nodes 200000 --param m=10 --param reciprocity=0.2 -o fol.txt.gz
 
-output: .npz (compact, keeps segments) or an edge list (.txt, .txt.gz, .edges).
+output: .npz (compact; keeps segments and isolated nodes) or an edge list (.txt, .txt.gz, .edges, .tsv).
 """
 
 INFO_EXAMPLES = """\
@@ -157,6 +157,9 @@ def _cmd_generate(args) -> int:
         else:
             write_edgelist(g, out)
     if not args.quiet:
+        isolated = int(((g.out_degree == 0) & (g.in_degree == 0)).sum())
+        if out.suffix != ".npz" and isolated:
+            print(f"note: {isolated:,} isolated nodes cannot appear in an edge list; use .npz to keep them", file=sys.stderr)
         kind = "arcs" if g.directed else "edges"
         print(f"wrote {out}: {g.n_nodes:,} nodes, {g.n_edges:,} {kind} ({GENERATORS[args.kind].description})", file=sys.stderr)
     return 0

@@ -97,7 +97,10 @@ def read_edgelist(path, *, directed: bool) -> SocialGraph:
 
 
 def write_edgelist(g: SocialGraph, path) -> None:
-    """Write ``u v`` lines (each undirected edge once; gzip when the name ends in ``.gz``)."""
+    """Write ``u v`` lines (each undirected edge once; gzip when the name ends in ``.gz``).
+
+    An edge list cannot hold isolated nodes or segments; :meth:`SocialGraph.save` keeps both.
+    """
     path = Path(path)
     src = np.repeat(np.arange(g.n_nodes, dtype=np.int64), g.out_degree)
     dst = g.indices
