@@ -1,0 +1,69 @@
+"""Cascade-size distribution: complementary CDF P(size >= x) on log-log axes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .spread import _as_set
+from .style import figure_title, legend_outside, metric_label, new_figure, percent, scenario_colors, thousands
+
+__all__ = ["cascade_ccdf", "ccdf_points"]
+
+
+def ccdf_points(values) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct positive values ``x`` and ``P(X >= x)`` over all finite values (zeros count in the base).
+
+    Returns
+    -------
+    x, p : ndarray
+        Sorted distinct positive values and the fraction of runs at least that large.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.empty(0), np.empty(0)
+    xs, counts = np.unique(v, return_counts=True)
+    # P(X >= xs[i]) = (number of values >= xs[i]) / n
+    at_least = np.cumsum(counts[::-1])[::-1] / v.size
+    keep = xs > 0
+    return xs[keep], at_least[keep]
+
+
+def cascade_ccdf(results, metric: str = "reach"):
+    """Complementary CDF of the per-run ``metric`` (cascade size) on log-log axes, one line per scenario.
+
+    A straight line on these axes is a power-law tail; the curve's right end is the largest
+    cascade seen.  Runs with a value of 0 cannot be drawn on a log axis; they still count in
+    the probabilities, and the legend gives how many there were.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axis with one step line per scenario (``ax.lines``).
+    """
+    rs = _as_set(results)
+    runs = rs.need_runs("a cascade-size distribution")
+    rs.check_metric(metric)
+    colors = scenario_colors([r.name for r in runs])
+    label, unit = metric_label(metric, runs[0].currency)
+    fig, axes = new_figure()
+    ax = axes[0, 0]
+    for r in runs:
+        c, ls = colors[r.name]
+        vals = r.runs[metric]
+        x, p = ccdf_points(vals)
+        zeros = int(np.count_nonzero(np.asarray(vals) == 0))
+        extra = f", {zeros:,} at 0 not drawn" if zeros else ""
+        ax.step(x, p, where="post", color=c, linestyle=ls, linewidth=1.8,
+                label=f"{r.name}\nmedian {np.nanmedian(vals):,.0f}, max {np.nanmax(vals):,.0f}{extra}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(thousands())
+    ax.yaxis.set_major_formatter(percent(None))
+    n = runs[0].n_runs
+    ax.set_ylim(top=1.05)
+    ax.set_xlabel(f"{label.lower()} per run, x ({unit}, log scale)")
+    ax.set_ylabel(f"share of runs with {label.lower()} >= x (%, log scale)")
+    figure_title(fig, f"Cascade-size distribution: share of runs reaching at least x ({n:,} runs per scenario)")
+    legend_outside(ax, title="scenario")
+    return fig
