@@ -362,7 +362,7 @@ def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph
     O(n m): targets are uniform entries of the array of edge endpoints (Batagelj & Brandes 2005).
     """
     p, key = _prepare("barabasi_albert", n, {"m": m}, seed, max_bytes)
-    pool, offset = kern.preferential_attachment_ends(key, n, p["m"], 0.0, True)
+    pool, offset, _, _ = kern.preferential_attachment_ends(key, n, p["m"], 0.0, True)
     return _from_ends(n, pool[offset:], directed=False, name=_name("barabasi_albert", n, p))
 
 
@@ -382,8 +382,13 @@ def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None
     O(n m) expected: the triad step samples from a growing adjacency arena in O(1) per try.
     """
     p, key = _prepare("holme_kim", n, {"m": m, "triangle_prob": triangle_prob}, seed, max_bytes)
-    pool, offset = kern.preferential_attachment_ends(key, n, p["m"], p["triangle_prob"], False)
-    return _from_ends(n, pool[offset:], directed=False, name=_name("holme_kim", n, p))
+    pool, offset, arena, meta = kern.preferential_attachment_ends(key, n, p["m"], p["triangle_prob"], False)
+    name = _name("holme_kim", n, p)
+    if p["triangle_prob"] == 0.0:
+        return _from_ends(n, pool[offset:], directed=False, name=name)
+    del pool  # the arena holds the whole adjacency
+    indptr, indices = kern.adjacency_csr(arena, meta)
+    return SocialGraph(indptr, indices, False, name=name)
 
 
 def watts_strogatz(n: int, k: int, rewire_prob: float, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -393,8 +398,8 @@ def watts_strogatz(n: int, k: int, rewire_prob: float, *, seed=None, max_bytes=N
     edges, so the graph keeps n k / 2 edges); k must be even.
     """
     p, key = _prepare("watts_strogatz", n, {"k": k, "rewire_prob": rewire_prob}, seed, max_bytes)
-    ends = kern.watts_strogatz_ends(key, n, p["k"], p["rewire_prob"])
-    return _from_ends(n, ends, directed=False, name=_name("watts_strogatz", n, p))
+    indptr, indices = kern.watts_strogatz_csr(key, n, p["k"], p["rewire_prob"])
+    return SocialGraph(indptr, indices, False, name=_name("watts_strogatz", n, p))
 
 
 def power_law_weights(n: int, exponent: float, mean_degree: float, max_degree: float | None) -> np.ndarray:

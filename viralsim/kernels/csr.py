@@ -15,6 +15,11 @@ def csr_from_arcs(n, src, dst, symmetric):
     Rows are sorted; self-loops and duplicate arcs are dropped.
     Returns ``(indptr int64[n+1], indices int32[m], self_loops, duplicates)`` where the two
     counts are of input pairs (a symmetric duplicate counts once).
+
+    Two counting-sort passes and no comparison sort: the first buckets every arc by its head
+    (the transpose, rows unsorted), the second walks the transpose in head order and appends
+    each head to its tail's row, so rows come out sorted.  O(n + m) time, two int32 arrays of
+    m entries at the peak.
     """
     m_in = src.shape[0]
     counts = np.zeros(n + 1, dtype=np.int64)
@@ -25,35 +30,49 @@ def csr_from_arcs(n, src, dst, symmetric):
         if u == v:
             self_loops += 1
             continue
-        counts[u + 1] += 1
+        counts[v + 1] += 1
         if symmetric:
-            counts[v + 1] += 1
+            counts[u + 1] += 1
     for i in range(n):
         counts[i + 1] += counts[i]
     total = counts[n]
-    indices = np.empty(total, dtype=np.int32)
+    # pass 1: the transpose, row v = tails of arcs into v (for a symmetric graph, its neighbours)
+    tails = np.empty(total, dtype=np.int32)
     fill = counts[:n].copy()
     for i in range(m_in):
         u = src[i]
         v = dst[i]
         if u == v:
             continue
-        indices[fill[u]] = v
-        fill[u] += 1
+        tails[fill[v]] = u
+        fill[v] += 1
         if symmetric:
-            indices[fill[v]] = u
-            fill[v] += 1
-    # sort rows and drop duplicates, compacting in place
+            tails[fill[u]] = v
+            fill[u] += 1
+    # pass 2: row sizes of the graph itself, then heads appended in increasing order
+    if symmetric:
+        starts = counts
+    else:
+        starts = np.zeros(n + 1, dtype=np.int64)
+        for j in range(total):
+            starts[tails[j] + 1] += 1
+        for i in range(n):
+            starts[i + 1] += starts[i]
+    indices = np.empty(total, dtype=np.int32)
+    for i in range(n):
+        fill[i] = starts[i]
+    for v in range(n):
+        for j in range(counts[v], counts[v + 1]):
+            u = tails[j]
+            indices[fill[u]] = v
+            fill[u] += 1
+    # drop duplicates (adjacent now), compacting in place
     indptr = np.empty(n + 1, dtype=np.int64)
     indptr[0] = 0
     write = 0
     for u in range(n):
-        start = counts[u]
-        end = counts[u + 1]
-        if end - start > 1:
-            indices[start:end] = np.sort(indices[start:end])
         prev = -1
-        for j in range(start, end):
+        for j in range(starts[u], starts[u + 1]):
             v = indices[j]
             if v != prev:
                 indices[write] = v
@@ -62,7 +81,7 @@ def csr_from_arcs(n, src, dst, symmetric):
         indptr[u + 1] = write
     dup_arcs = total - write
     duplicates = dup_arcs // 2 if symmetric else dup_arcs
-    if write < total:  # copy only when something was dropped: the copy doubles peak memory
+    if write < total:  # copy only when something was dropped: the copy adds to peak memory
         indices = indices[:write].copy()
     return indptr, indices, self_loops, duplicates
 

@@ -32,54 +32,89 @@ def _grow_ends(ends, used):
 
 @njit(cache=True)
 def _adj_init(n, block):
-    """An arena giving each of ``n`` nodes ``block`` slots, plus as much again as spare room."""
-    start = np.arange(n).astype(np.int64) * block
-    cap = np.full(n, block, dtype=np.int64)
-    deg = np.zeros(n, dtype=np.int64)
+    """An arena giving each of ``n`` nodes ``block`` slots, plus as much again as spare room.
+
+    ``meta[u] = (start, capacity, degree)`` of u's block, kept together so that touching a
+    node costs one cache miss rather than three.
+    """
+    meta = np.empty((n, 3), dtype=np.int64)
+    for u in range(n):
+        meta[u, 0] = u * block
+        meta[u, 1] = block
+        meta[u, 2] = 0
     arena = np.empty(2 * n * block + 16, dtype=np.int32)
     top = np.full(1, n * block, dtype=np.int64)
-    return arena, top, start, cap, deg
+    return arena, top, meta
 
 
-@njit(cache=True)
-def _adj_add(arena, top, start, cap, deg, u, v):
+@njit(cache=True, inline="always")
+def _adj_add(arena, top, meta, u, v):
     """Append ``v`` to u's neighbour block; returns the (possibly reallocated) arena."""
-    d = deg[u]
-    if d == cap[u]:
-        new_cap = max(4, 2 * cap[u])
+    d = meta[u, 2]
+    if d == meta[u, 1]:
+        new_cap = max(4, 2 * meta[u, 1])
         if top[0] + new_cap > arena.shape[0]:
             bigger = np.empty(max(arena.shape[0] + arena.shape[0] // 2, top[0] + new_cap), dtype=np.int32)
             bigger[: top[0]] = arena[: top[0]]
             arena = bigger
         s = top[0]
-        arena[s : s + d] = arena[start[u] : start[u] + d]
-        start[u] = s
-        cap[u] = new_cap
+        old = meta[u, 0]
+        for j in range(d):
+            arena[s + j] = arena[old + j]
+        meta[u, 0] = s
+        meta[u, 1] = new_cap
         top[0] = s + new_cap
-    arena[start[u] + d] = v
-    deg[u] = d + 1
+    arena[meta[u, 0] + d] = v
+    meta[u, 2] = d + 1
     return arena
 
 
-@njit(cache=True)
-def _adj_has(arena, start, deg, u, v):
-    s = start[u]
-    for j in range(s, s + deg[u]):
+@njit(cache=True, inline="always")
+def _adj_has(arena, meta, u, v):
+    s = meta[u, 0]
+    for j in range(s, s + meta[u, 2]):
         if arena[j] == v:
             return True
     return False
 
 
 @njit(cache=True)
-def _adj_remove(arena, start, deg, u, v):
+def _adj_remove(arena, meta, u, v):
     """Remove one ``v`` from u's block (swap with the last entry); O(deg u)."""
-    s = start[u]
-    last = s + deg[u] - 1
+    s = meta[u, 0]
+    last = s + meta[u, 2] - 1
     for j in range(s, last + 1):
         if arena[j] == v:
             arena[j] = arena[last]
-            deg[u] -= 1
+            meta[u, 2] -= 1
             return
+
+
+@njit(cache=True)
+def adjacency_csr(arena, meta):
+    """CSR ``(indptr, indices)`` with sorted rows from an adjacency arena (which it consumes)."""
+    n = meta.shape[0]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        indptr[u + 1] = indptr[u] + meta[u, 2]
+    indices = np.empty(indptr[n], dtype=np.int32)
+    for u in range(n):
+        s = meta[u, 0]
+        a = indptr[u]
+        b = indptr[u + 1]
+        for j in range(b - a):
+            indices[a + j] = arena[s + j]
+        if b - a > 24:
+            indices[a:b].sort()
+        else:  # insertion sort: short, nearly sorted rows
+            for i in range(a + 1, b):
+                x = indices[i]
+                j = i - 1
+                while j >= a and indices[j] > x:
+                    indices[j + 1] = indices[j]
+                    j -= 1
+                indices[j + 1] = x
+    return indptr, indices
 
 
 @njit(cache=True)
@@ -98,9 +133,12 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
     otherwise from m isolated nodes that each appear once in the attachment pool (networkx
     ``powerlaw_cluster_graph``).  Each new node links to m distinct earlier nodes: the first by
     preferential attachment (a uniform entry of the pool of edge endpoints, frozen at the start
-    of the node), each further one by a triad step with probability ``triangle_prob`` (a
+    of the node; m candidates are drawn up front, as networkx does, and one already linked is
+    replaced by a fresh draw), each further one by a triad step with probability ``triangle_prob`` (a
     uniformly random neighbour of the last PA target not yet linked) or else by PA.
-    Returns ``(pool, offset)``: the edges are ``pool[offset:]`` (interleaved pairs).
+    Returns ``(pool, offset, arena, meta)``: the edges are ``pool[offset:]`` (interleaved
+    pairs); when ``triangle_prob > 0`` the arena also holds the whole adjacency, for
+    :func:`adjacency_csr`.
     """
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
@@ -111,9 +149,9 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
     pool = np.empty(offset + 2 * n_edges, dtype=np.int32)
     track = triangle_prob > 0.0
     if track:
-        arena, top, start, cap, deg = _adj_init(n, 2 * m)
+        arena, top, meta = _adj_init(n, 2 * m)
     else:
-        arena, top, start, cap, deg = _adj_init(0, 1)
+        arena, top, meta = _adj_init(0, 1)
     used = 0
     if star_start:
         for i in range(1, m + 1):
@@ -121,22 +159,26 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
             pool[used + 1] = i
             used += 2
             if track:
-                arena = _adj_add(arena, top, start, cap, deg, 0, i)
-                arena = _adj_add(arena, top, start, cap, deg, i, 0)
+                arena = _adj_add(arena, top, meta, 0, i)
+                arena = _adj_add(arena, top, meta, i, 0)
     else:
         for i in range(m):
             pool[used] = i
             used += 1
     chosen = np.empty(m, dtype=np.int32)
+    candidates = np.empty(m, dtype=np.int32)
     for src in range(first, n):
         frozen = used  # PA draws from the pool as it was before this node
+        for i in range(m):  # m independent loads, so their cache misses overlap
+            candidates[i] = pool[next_below(state, frozen)]
+        next_candidate = 0
         count = 0
         target = -1
         while count < m:
             w = -1
             if target >= 0 and track and next_uniform(state) < triangle_prob:
-                d = deg[target]
-                s = start[target]
+                d = meta[target, 2]
+                s = meta[target, 0]
                 if d > count + 1:  # at most count + 1 neighbours (src and chosen) are invalid
                     while True:
                         w = arena[s + next_below(state, d)]
@@ -157,11 +199,11 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
                                     w = x
                                     break
                                 pick -= 1
-            if w < 0:  # preferential attachment step
-                while True:
+            if w < 0:  # preferential attachment step: the next candidate, redrawn if taken
+                w = candidates[next_candidate]
+                next_candidate += 1
+                while _contains(chosen, count, w):
                     w = pool[next_below(state, frozen)]
-                    if not _contains(chosen, count, w):
-                        break
                 target = w
             chosen[count] = w
             count += 1
@@ -169,14 +211,14 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
             pool[used + 1] = w
             used += 2
             if track:
-                arena = _adj_add(arena, top, start, cap, deg, src, w)
-                arena = _adj_add(arena, top, start, cap, deg, w, src)
-    return pool, offset
+                arena = _adj_add(arena, top, meta, src, w)
+                arena = _adj_add(arena, top, meta, w, src)
+    return pool, offset, arena, meta
 
 
 @njit(cache=True)
-def watts_strogatz_ends(key, n, k, rewire_prob):
-    """Watts–Strogatz small world, the networkx ``watts_strogatz_graph`` procedure.
+def watts_strogatz_csr(key, n, k, rewire_prob):
+    """Watts–Strogatz small world, the networkx ``watts_strogatz_graph`` procedure, as CSR.
 
     Ring lattice (each node linked to its k/2 nearest on each side); then for j = 1..k/2 and
     each node u in order, with probability ``rewire_prob`` the edge (u, u + j) is replaced by
@@ -185,12 +227,13 @@ def watts_strogatz_ends(key, n, k, rewire_prob):
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
     half = k // 2
-    arena, top, start, cap, deg = _adj_init(n, k + 4)
-    for u in range(n):
+    arena, top, meta = _adj_init(n, k + 4)
+    for u in range(n):  # the lattice, written straight into each node's block
+        s = meta[u, 0]
         for j in range(1, half + 1):
-            v = (u + j) % n
-            arena = _adj_add(arena, top, start, cap, deg, u, v)
-            arena = _adj_add(arena, top, start, cap, deg, v, u)
+            arena[s + 2 * j - 2] = (u + j) % n
+            arena[s + 2 * j - 1] = (u - j) % n
+        meta[u, 2] = 2 * half
     if rewire_prob > 0.0:
         for j in range(1, half + 1):
             for u in range(n):
@@ -198,27 +241,17 @@ def watts_strogatz_ends(key, n, k, rewire_prob):
                     v = (u + j) % n
                     w = next_below(state, n)
                     ok = True
-                    while w == u or _adj_has(arena, start, deg, u, w):
+                    while w == u or _adj_has(arena, meta, u, w):
                         w = next_below(state, n)
-                        if deg[u] >= n - 1:
+                        if meta[u, 2] >= n - 1:
                             ok = False
                             break
                     if ok:
-                        _adj_remove(arena, start, deg, u, v)
-                        _adj_remove(arena, start, deg, v, u)
-                        arena = _adj_add(arena, top, start, cap, deg, u, w)
-                        arena = _adj_add(arena, top, start, cap, deg, w, u)
-    ends = np.empty(2 * n * half, dtype=np.int32)
-    used = 0
-    for u in range(n):
-        s = start[u]
-        for j in range(s, s + deg[u]):
-            v = arena[j]
-            if v > u:
-                ends[used] = u
-                ends[used + 1] = v
-                used += 2
-    return ends[:used]
+                        _adj_remove(arena, meta, u, v)
+                        _adj_remove(arena, meta, v, u)
+                        arena = _adj_add(arena, top, meta, u, w)
+                        arena = _adj_add(arena, top, meta, w, u)
+    return adjacency_csr(arena, meta)
 
 
 @njit(cache=True)
