@@ -1,0 +1,120 @@
+"""Exactness of the cascade kernel against enumeration and brute force on tiny graphs."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from naive import ic_activation_probabilities, lt_activation_probabilities, mean_pairwise_distance
+from viralsim.graph import SocialGraph
+from viralsim.model import CascadeModel, ThresholdModel, simulate
+from viralsim.model.simulate import _run
+
+RUNS = 20_000
+
+
+def _graph(n, arcs, directed=True):
+    a = np.array(arcs, dtype=np.int64)
+    return SocialGraph.from_arcs(n, a[:, 0], a[:, 1], directed=directed)
+
+
+def _arcs_of(g: SocialGraph):
+    return [(u, int(v)) for u in range(g.n_nodes) for v in g.indices[g.indptr[u]:g.indptr[u + 1]]]
+
+
+# three small graphs: a directed graph with a cycle and converging paths, an undirected "house"
+# (both arcs of each edge are independent coins), and a random directed graph
+SMALL_GRAPHS = {
+    "directed-diamond": (6, [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4), (4, 1), (2, 5), (5, 4)], False, [0]),
+    "undirected-house": (5, [(0, 1), (1, 2), (2, 3), (3, 0), (2, 4), (3, 4)], True, [0]),
+    "random-directed": (7, [(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3), (1, 6), (6, 5), (0, 4), (6, 2)],
+                        False, [0, 3]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRAPHS))
+@pytest.mark.parametrize("p", [0.3, 0.6])
+def test_ic_activation_probabilities_match_enumeration(name, p):
+    n, edges, undirected, seeds = SMALL_GRAPHS[name]
+    g = _graph(n, edges, directed=not undirected)
+    exact = np.array(ic_activation_probabilities(n, _arcs_of(g), seeds, p))
+    res = simulate(g, CascadeModel.independent_cascade(p, horizon=50), seeds, runs=RUNS, seed=11, node_stats=True)
+    got = res.node_share_prob
+    # per-node binomial SE; 4 SE keeps the family-wise false-alarm rate below 1e-3 for ~40 nodes
+    se = np.sqrt(np.maximum(exact * (1 - exact), 1e-12) / RUNS)
+    assert np.all(np.abs(got - exact) <= 4 * se + 1e-12), (got, exact)
+    # the per-run share count agrees with the per-node tallies (sharers = seeds + shares)
+    assert res.metrics["shares"].mean() == pytest.approx(got.sum() - len(seeds))
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_GRAPHS))
+def test_linear_threshold_activation_probabilities_match_enumeration(name):
+    n, edges, undirected, seeds = SMALL_GRAPHS[name]
+    g = _graph(n, edges, directed=not undirected)
+    exact = np.array(lt_activation_probabilities(n, _arcs_of(g), seeds))
+    res = simulate(g, ThresholdModel.linear_threshold(horizon=50), seeds, runs=RUNS, seed=5, node_stats=True)
+    se = np.sqrt(np.maximum(exact * (1 - exact), 1e-12) / RUNS)
+    assert np.all(np.abs(res.node_share_prob - exact) <= 4 * se + 1e-12), (res.node_share_prob, exact)
+
+
+def test_count_threshold_is_deterministic_without_randomness():
+    # 0 -> 2, 1 -> 2, 2 -> 3: with threshold 2 (count) node 2 shares only if both 0 and 1 posted,
+    # and node 3 (one account followed) never can
+    g = _graph(4, [(0, 2), (1, 2), (2, 3)])
+    two = simulate(g, ThresholdModel(rule="count", threshold=2), [0, 1], runs=3, seed=0, node_stats=True)
+    one = simulate(g, ThresholdModel(rule="count", threshold=2), [0], runs=3, seed=0, node_stats=True)
+    assert two.node_share_prob.tolist() == [1, 1, 1, 0]
+    assert one.node_share_prob.tolist() == [1, 0, 0, 0]
+
+
+def _random_tree_arcs(n, rng):
+    parent = [int(rng.integers(0, i)) for i in range(1, n)]
+    return [(parent[i - 1], i) for i in range(1, n)]
+
+
+@pytest.mark.parametrize("size", [2, 3, 10, 57, 200])
+def test_structural_virality_matches_all_pairs_on_random_trees(size):
+    rng = np.random.default_rng(size)
+    arcs = _random_tree_arcs(size, rng)
+    g = _graph(size, arcs)
+    res = simulate(g, CascadeModel.independent_cascade(1.0, horizon=float(size + 1)), [0], runs=1, seed=0)
+    expected = mean_pairwise_distance(size, arcs)
+    assert res.metrics["structural_virality"][0] == pytest.approx(expected, rel=1e-12)
+    assert res.metrics["depth"][0] == max(nx.shortest_path_length(nx.DiGraph(arcs), 0).values())
+
+
+def test_structural_virality_pair_weighted_over_seed_trees_and_attribution():
+    rng = np.random.default_rng(3)
+    a = _random_tree_arcs(30, rng)
+    b = _random_tree_arcs(12, rng)
+    arcs = a + [(u + 30, v + 30) for u, v in b]
+    g = _graph(42, arcs)
+    res = simulate(g, CascadeModel.independent_cascade(1.0, horizon=50), [0, 30], runs=1, seed=0)
+    w_a = mean_pairwise_distance(30, a) * 30 * 29 / 2
+    w_b = mean_pairwise_distance(12, b) * 12 * 11 / 2
+    assert res.metrics["structural_virality"][0] == pytest.approx((w_a + w_b) / (30 * 29 / 2 + 12 * 11 / 2), rel=1e-12)
+    # earned reach of a seed = its tree minus itself minus its direct followers (their first view is owned)
+    kids_a = sum(1 for u, _ in a if u == 0)
+    kids_b = sum(1 for u, _ in b if u == 0)
+    assert res.attribution[0].tolist() == [30 - 1 - kids_a, 12 - 1 - kids_b]
+    assert res.metrics["reach_owned"][0] == kids_a + kids_b
+    assert res.metrics["amplification"][0] == (kids_a + kids_b) / 2
+
+
+def test_fast_path_equals_queue_every_view_when_fatigue_is_one():
+    g = SocialGraph.from_networkx(nx.barabasi_albert_graph(3000, 3, seed=2))
+    model = CascadeModel(stickiness=0.2, feed_reach=0.6, half_life=12.0, delay_median=2.0, delay_sigma=0.8,
+                         engagement_rate=0.1, click_rate=0.05, conversion_rate=0.3, horizon=48.0)
+    seeds = np.array([0, 5, 17])
+    a = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], (), True, queue_all=False)
+    b = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], (), True, queue_all=True)
+    for k in a.metrics:
+        np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
+    for k in a.timeseries:
+        np.testing.assert_array_equal(a.timeseries[k], b.timeseries[k], err_msg=k)
+    np.testing.assert_array_equal(a.attribution, b.attribution)
+    np.testing.assert_array_equal(a.node_share_prob, b.node_share_prob)
+    assert a.metrics["shares"].mean() > 10  # the comparison exercised real cascades

@@ -1,0 +1,486 @@
+"""The share-cascade kernel: probabilistic (eWOM) cascades and the threshold rule in one engine.
+
+One replicate is a discrete-event simulation over integer time steps with a calendar (bucket)
+queue: bucket ``t`` is a FIFO linked list of events in a pool.  Each user posts at most once
+(a seed's own post or a share), so each arc carries at most one organic view per replicate and
+the pool never needs more than ``n_arcs + n_seeds + n_paid`` entries.
+
+Three ways of deciding shares share the same code:
+
+* cascade, ``queue_all = False`` (fatigue == 1): a view's share coin depends only on the view's
+  own time, so it is tossed when the view is generated and only successful views are queued;
+  a user's share time is the earliest successful view (Dijkstra-like, lazy deletion, a queued
+  candidate is replaced only by a strictly earlier one).  Independent cascade is this path.
+* cascade, ``queue_all = True``: every view is queued and decided in time order, so the k-th
+  view of a user can be damped by ``fatigue ** (k - 1)``.  With fatigue == 1 it gives exactly
+  the same numbers as the fast path (same coins, same FIFO tie order).
+* threshold (``mode = 1``): every view is queued; a user shares once the number (or the
+  fraction of in-neighbours) of distinct sharers whose posts it has viewed reaches its threshold.
+
+Every random draw is ``uniform(purpose_key, counter)``: organic-view draws are keyed by the arc
+``(u, v)`` as ``u * n + v``, paid impressions by their index, per-user draws by the node id.
+Results therefore do not depend on thread count or processing order, and replicate ``i`` of two
+scenarios sees the same coin on the same arc (common random numbers).
+
+Per-thread buffers are reused across replicates without an O(n) reset: node state is valid
+only when its stamp equals the replicate's stamp (``replicate index + 1``), and end-of-run work
+walks the list of touched nodes, so each replicate costs O(touched + arcs traversed + steps).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import binomial, hash2, next_uniform, normal_from, seed_stream, uniform
+
+# ---- output layout (the model layer names these) ------------------------------------------
+METRIC_NAMES = (
+    "reach", "reach_owned", "reach_paid", "reach_earned",
+    "impressions", "impressions_owned", "impressions_paid", "impressions_earned",
+    "frequency", "shares", "engagements", "engagements_earned", "clicks", "clicks_earned",
+    "conversions", "conversions_earned", "depth", "structural_virality",
+    "time_to_50pct_h", "time_to_90pct_h", "peak_time_h", "virality_rate", "amplification",
+    "k_factor", "seed_posts", "arcs_traversed",
+)
+SERIES_NAMES = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares")
+N_METRICS = len(METRIC_NAMES)
+N_SERIES = len(SERIES_NAMES)
+
+MODE_CASCADE = 0
+MODE_THRESHOLD = 1
+RULE_COUNT = 0
+RULE_FRACTION = 1
+
+# impression kinds (also the first-exposure kind of a reached user)
+OWNED = 0
+PAID = 1
+EARNED = 2
+
+# per-node state columns (int32 each, one 32-byte row per node and thread)
+_STAMP = 0
+_VIEWS = 1
+_EARNED = 2
+_FIRST_T = 3
+_FIRST_KIND = 4
+_FIRST_SEED = 5
+_SHARER = 6  # -1: has not shared; -2: a seed waiting for its own post; >= 0: index in the sharer list
+_AUX = 7  # fast path: queued candidate time; slow cascade: views decided so far; threshold: sharers viewed
+_NSTATE = 8
+
+_NEVER = 2_000_000_000
+
+# purpose constants for sub-keys of a replicate key
+_P_REACH = 1
+_P_DELAY1 = 2
+_P_DELAY2 = 3
+_P_SHARE = 4
+_P_THRESHOLD = 5
+_P_FUNNEL = 6
+_P_PAID_TARGET = 7
+_P_PAID_SHARE = 8
+_P_SEED_PICK = 9
+_P_ENGAGE = 10
+
+
+@njit(cache=True)
+def _touch(state, v, stamp, aux0, touched, n_touched):
+    """Initialise node v's state for this replicate if not yet done; return the touched count."""
+    if state[v, _STAMP] != stamp:
+        state[v, _STAMP] = stamp
+        state[v, _VIEWS] = 0
+        state[v, _EARNED] = 0
+        state[v, _FIRST_T] = _NEVER
+        state[v, _FIRST_KIND] = -1
+        state[v, _FIRST_SEED] = -1
+        state[v, _SHARER] = -1
+        state[v, _AUX] = aux0
+        touched[n_touched] = v
+        n_touched += 1
+    return n_touched
+
+
+@njit(cache=True)
+def _record_view(state, w, tv, kind, seed_idx, series_row):
+    """Count one view (impression) of kind ``kind`` by w at step tv; keep w's first exposure."""
+    state[w, _VIEWS] += 1
+    if kind == EARNED:
+        state[w, _EARNED] += 1
+    series_row[1, tv] += 1
+    series_row[2 + kind, tv] += 1
+    if tv < state[w, _FIRST_T]:
+        state[w, _FIRST_T] = tv
+        state[w, _FIRST_KIND] = kind
+        state[w, _FIRST_SEED] = seed_idx
+
+
+@njit(cache=True)
+def _push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
+    """Append event (v, src) to the FIFO bucket of step t; return the new pool top."""
+    pool_node[top] = v
+    pool_src[top] = src
+    pool_next[top] = -1
+    if head[t] == -1:
+        head[t] = top
+    else:
+        pool_next[tail[t]] = top
+    tail[t] = top
+    return top + 1
+
+
+@njit(cache=True)
+def _one_replicate(
+    r, key, indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
+    paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
+    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
+    fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
+    state, touched, head, tail, pool_node, pool_src, pool_next,
+    sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
+    metrics_row, series_row, reach_seg_row, attribution_row, node_counts, record_nodes,
+):
+    """Simulate replicate r (key ``key``) with one thread's buffers; write its output rows."""
+    n = indptr.shape[0] - 1
+    n_steps = share_prob_by_step.shape[0] - 1
+    n_seeds = seeds.shape[0]
+    stamp = np.int32(r + 1)
+    k_reach = hash2(key, _P_REACH)
+    k_d1 = hash2(key, _P_DELAY1)
+    k_d2 = hash2(key, _P_DELAY2)
+    k_share = hash2(key, _P_SHARE)
+    k_thr = hash2(key, _P_THRESHOLD)
+    k_funnel = hash2(key, _P_FUNNEL)
+    k_ptarget = hash2(key, _P_PAID_TARGET)
+    k_pshare = hash2(key, _P_PAID_SHARE)
+    fast = mode == MODE_CASCADE and not queue_all
+    aux0 = _NEVER if fast else 0
+    for t in range(n_steps + 1):
+        head[t] = -1
+    n_touched = 0
+    n_sharers = 0
+    top = 0
+
+    # seeds: reserved (they post their own content once, never share others'), post queued
+    for i in range(n_seeds):
+        v = seeds[i]
+        if random_seed:
+            v = np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+        n_touched = _touch(state, v, stamp, aux0, touched, n_touched)
+        state[v, _SHARER] = -2
+        if seed_steps[i] <= n_steps:
+            top = _push(head, tail, pool_node, pool_src, pool_next, top, seed_steps[i], v, -1 - i)
+
+    # paid placements: impression j is a view at its step by a uniformly random user (of a segment)
+    jj = 0
+    for pi in range(paid_steps.shape[0]):
+        tv = paid_steps[pi]
+        sg = paid_segment[pi]
+        for _ in range(paid_counts[pi]):
+            u01 = uniform(k_ptarget, jj)
+            if sg < 0:
+                w = np.int64(u01 * n)
+            else:
+                lo = seg_indptr[sg]
+                w = np.int64(seg_nodes[lo + np.int64(u01 * (seg_indptr[sg + 1] - lo))])
+            n_touched = _touch(state, w, stamp, aux0, touched, n_touched)
+            _record_view(state, w, tv, PAID, -1, series_row)
+            if state[w, _SHARER] == -1:
+                if fast:
+                    if tv < state[w, _AUX]:
+                        if uniform(k_pshare, jj) < share_prob_by_step[tv] * affinity[segment[w]]:
+                            state[w, _AUX] = tv
+                            top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, -1 - n_seeds - jj)
+                else:
+                    top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, -1 - n_seeds - jj)
+            jj += 1
+
+    arcs_traversed = 0
+    seed_posts = 0
+    from_seed_gen1 = 0
+    for t in range(n_steps + 1):
+        e = head[t]
+        while e != -1:
+            v = pool_node[e]
+            src = pool_src[e]
+            e = pool_next[e]
+            parent = -1  # sharer index of the poster whose post was viewed
+            seed_post = src < 0 and src >= -n_seeds
+            if seed_post:
+                seed_idx = -1 - src
+                seed_posts += 1
+            else:
+                if state[v, _SHARER] != -1:
+                    continue  # already shared, or a seed: lazy deletion
+                if src >= 0:
+                    parent = state[src, _SHARER]
+                if fast:
+                    success = True
+                elif mode == MODE_CASCADE:
+                    k = state[v, _AUX] + 1
+                    state[v, _AUX] = k
+                    p = share_prob_by_step[t] * affinity[segment[v]]
+                    if fatigue != 1.0:
+                        p *= math.pow(fatigue, k - 1)
+                    if src >= 0:
+                        coin = uniform(k_share, np.int64(src) * n + v)
+                    else:
+                        coin = uniform(k_pshare, -1 - n_seeds - src)
+                    success = coin < p
+                else:
+                    if src < 0:
+                        continue  # paid views do not count towards a threshold
+                    c = state[v, _AUX] + 1
+                    state[v, _AUX] = c
+                    if threshold_value < 0.0:
+                        u01 = uniform(k_thr, v)
+                        if threshold_rule == RULE_FRACTION:
+                            success = c >= (1.0 - u01) * in_degree[v]
+                        else:
+                            success = c >= 1 + np.int64(u01 * in_degree[v])
+                    elif threshold_rule == RULE_FRACTION:
+                        success = c >= threshold_value * in_degree[v]
+                    else:
+                        success = c >= threshold_value
+                if not success:
+                    continue
+                seed_idx = sh_seed[parent] if parent >= 0 else -1
+                series_row[5, t] += 1
+            # v posts at step t
+            s = n_sharers
+            n_sharers += 1
+            state[v, _SHARER] = s
+            sh_node[s] = v
+            sh_parent[s] = parent
+            sh_seed[s] = seed_idx
+            sh_sub[s] = 1
+            if parent >= 0:
+                sh_gen[s] = sh_gen[parent] + 1
+                sh_root[s] = sh_root[parent]
+                if sh_gen[parent] == 0 and sh_seed[parent] >= 0:
+                    from_seed_gen1 += 1
+            else:
+                sh_gen[s] = 0 if seed_post else 1  # a share off a paid post is generation 1
+                sh_root[s] = s
+            kind = OWNED if seed_post else EARNED
+            a0 = indptr[v]
+            a1 = indptr[v + 1]
+            arcs_traversed += a1 - a0
+            for a in range(a0, a1):
+                w = np.int64(indices[a])
+                ctr = np.int64(v) * n + w
+                if feed_reach < 1.0:
+                    if uniform(k_reach, ctr) >= feed_reach:
+                        continue
+                if delay_sigma > 0.0:
+                    z = normal_from(uniform(k_d1, ctr), uniform(k_d2, ctr))
+                    x = math.exp(delay_log_median_h + delay_sigma * z) / step_h
+                    d = n_steps + 1 if x > n_steps + 1.0 else max(1, np.int64(math.floor(x + 0.5)))
+                else:
+                    d = fixed_delay_steps
+                tv = t + d
+                if tv > n_steps:
+                    continue
+                n_touched = _touch(state, w, stamp, aux0, touched, n_touched)
+                _record_view(state, w, tv, kind, seed_idx, series_row)
+                if state[w, _SHARER] != -1:
+                    continue
+                if fast:
+                    if tv < state[w, _AUX]:
+                        if uniform(k_share, ctr) < share_prob_by_step[tv] * affinity[segment[w]]:
+                            state[w, _AUX] = tv
+                            top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
+                else:
+                    top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
+
+    # ---- end of run: reach, funnel (exact, aggregated), tree metrics ----------------------
+    reach = 0
+    reach_owned = 0
+    reach_paid = 0
+    reach_earned = 0
+    views_total = 0
+    views_earned = 0
+    clicks = 0
+    clicks_earned = 0
+    conversions = 0
+    conversions_earned = 0
+    p_no_conv_log = math.log1p(-conversion_rate) if conversion_rate < 1.0 else -np.inf
+    for i in range(n_touched):
+        w = touched[i]
+        nv = state[w, _VIEWS]
+        if nv == 0:
+            continue
+        reach += 1
+        fk = state[w, _FIRST_KIND]
+        if fk == OWNED:
+            reach_owned += 1
+        elif fk == PAID:
+            reach_paid += 1
+        else:
+            reach_earned += 1
+        series_row[0, state[w, _FIRST_T]] += 1
+        reach_seg_row[segment[w]] += 1
+        if fk == EARNED and state[w, _FIRST_SEED] >= 0:
+            attribution_row[state[w, _FIRST_SEED]] += 1
+        ne = state[w, _EARNED]
+        views_total += nv
+        views_earned += ne
+        if click_rate > 0.0:
+            seed_stream(stream, k_funnel, w)
+            ce = binomial(stream, ne, click_rate)
+            co = binomial(stream, nv - ne, click_rate)
+            c = ce + co
+            clicks += c
+            clicks_earned += ce
+            if c > 0 and conversion_rate > 0.0:
+                # P(at least one of c clicks converts) = 1 - (1 - conversion_rate)^c
+                if next_uniform(stream) < -math.expm1(c * p_no_conv_log):
+                    conversions += 1
+                    if fk == EARNED:
+                        conversions_earned += 1
+        if record_nodes:
+            node_counts[1, w] += 1
+    engagements = 0
+    engagements_earned = 0
+    if engagement_rate > 0.0:
+        seed_stream(stream, hash2(key, _P_ENGAGE), 0)
+        engagements_earned = binomial(stream, views_earned, engagement_rate)
+        engagements = engagements_earned + binomial(stream, views_total - views_earned, engagement_rate)
+
+    # subtree sizes: a parent always shares before its children, so one reverse pass suffices
+    depth = 0
+    for s in range(n_sharers - 1, -1, -1):
+        p = sh_parent[s]
+        if p >= 0:
+            sh_sub[p] += sh_sub[s]
+    for g in range(n_steps + 2):
+        gen_count[g] = 0
+    wiener = 0.0
+    pairs = 0.0
+    for s in range(n_sharers):
+        g = sh_gen[s]
+        gen_count[g] += 1
+        if g > depth:
+            depth = g
+        if sh_parent[s] >= 0:
+            sub = float(sh_sub[s])
+            wiener += sub * (sh_sub[sh_root[s]] - sub)  # pairs this tree edge separates
+        else:
+            size = float(sh_sub[s])
+            pairs += size * (size - 1.0) / 2.0
+        if record_nodes:
+            node_counts[0, sh_node[s]] += 1
+    shares = n_sharers - seed_posts
+    impressions = series_row[1].sum()
+
+    # per-step timing of reach
+    t50 = np.nan
+    t90 = np.nan
+    peak = np.nan
+    if reach > 0:
+        cum = 0
+        best = -1
+        for t in range(n_steps + 1):
+            x = series_row[0, t]
+            cum += x
+            if x > best:
+                best = x
+                peak = t * step_h
+            if np.isnan(t50) and cum >= 0.5 * reach:
+                t50 = t * step_h
+            if np.isnan(t90) and cum >= 0.9 * reach:
+                t90 = t * step_h
+    kf_sum = 0.0
+    kf_terms = 0
+    for g in range(depth + 1 if depth == 0 else depth):
+        if gen_count[g] > 0:
+            children = from_seed_gen1 if g == 0 else gen_count[g + 1]
+            kf_sum += children / gen_count[g]
+            kf_terms += 1
+
+    m = metrics_row
+    m[0] = reach
+    m[1] = reach_owned
+    m[2] = reach_paid
+    m[3] = reach_earned
+    m[4] = impressions
+    m[5] = series_row[2].sum()
+    m[6] = series_row[3].sum()
+    m[7] = series_row[4].sum()
+    m[8] = impressions / reach if reach > 0 else np.nan
+    m[9] = shares
+    m[10] = engagements
+    m[11] = engagements_earned
+    m[12] = clicks
+    m[13] = clicks_earned
+    m[14] = conversions
+    m[15] = conversions_earned
+    m[16] = depth
+    m[17] = wiener / pairs if pairs > 0 else np.nan
+    m[18] = t50
+    m[19] = t90
+    m[20] = peak
+    m[21] = shares / impressions if impressions > 0 else np.nan
+    m[22] = from_seed_gen1 / seed_posts if seed_posts > 0 else np.nan
+    m[23] = kf_sum / kf_terms if kf_terms > 0 else np.nan
+    m[24] = seed_posts
+    m[25] = arcs_traversed
+
+
+@njit(cache=True, parallel=True)
+def run_replicates(
+    indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
+    paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
+    keys, first, last, n_threads,
+    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
+    fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
+    metrics, series, reach_seg, attribution, node_counts,
+):
+    """Run replicates ``first .. last - 1`` in parallel, thread ``th`` taking r = first + th + k T.
+
+    Parameters
+    ----------
+    indptr, indices : CSR of the audience graph (row u = u's followers).
+    in_degree : int64 per node (the threshold rule's denominator).
+    segment, affinity : int32 segment per node; float64 share multiplier per segment.
+    seeds, seed_steps : int64 seed nodes and the step of each seed's own post.
+    random_seed : bool; if True each replicate draws its own uniformly random seed(s) from its key.
+    paid_steps, paid_counts, paid_segment : int64 per paid placement (segment -1 means anyone).
+    seg_indptr, seg_nodes : nodes grouped by segment (for paid targeting).
+    keys : uint64 per replicate (all runs); first, last : the batch; n_threads : buffers to use.
+    mode, queue_all : MODE_CASCADE or MODE_THRESHOLD; queue every view (needed when fatigue < 1).
+    share_prob_by_step : float64 (n_steps + 1,), stickiness x decay at each view step.
+    fatigue, feed_reach : floats in [0, 1].
+    delay_log_median_h, delay_sigma, step_h, fixed_delay_steps : lognormal delay, the step (hours).
+    threshold_rule, threshold_value : RULE_COUNT or RULE_FRACTION; a fixed threshold or -1 (random).
+    engagement_rate, click_rate, conversion_rate : funnel probabilities.
+    metrics, series, reach_seg, attribution : outputs for all runs (rows first..last-1 written).
+    node_counts : int64 (n_threads, 2, n or 0): per-thread counts of (shared, reached) per node.
+    """
+    n = indptr.shape[0] - 1
+    n_steps = share_prob_by_step.shape[0] - 1
+    pool_cap = indices.shape[0] + seeds.shape[0] + paid_counts.sum() + 1
+    state = np.zeros((n_threads, n, _NSTATE), dtype=np.int32)
+    touched = np.empty((n_threads, n), dtype=np.int32)
+    head = np.empty((n_threads, n_steps + 1), dtype=np.int32)
+    tail = np.empty((n_threads, n_steps + 1), dtype=np.int32)
+    pool_node = np.empty((n_threads, pool_cap), dtype=np.int32)
+    pool_src = np.empty((n_threads, pool_cap), dtype=np.int32)
+    pool_next = np.empty((n_threads, pool_cap), dtype=np.int32)
+    sh = np.empty((n_threads, 6, n), dtype=np.int32)
+    gen_count = np.empty((n_threads, n_steps + 2), dtype=np.int64)
+    stream = np.empty((n_threads, 1), dtype=np.uint64)
+    record_nodes = node_counts.shape[2] > 0
+    for th in prange(n_threads):
+        r = first + th
+        while r < last:
+            _one_replicate(
+                r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
+                paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
+                mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
+                fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
+                state[th], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
+                sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
+                stream[th], metrics[r], series[r], reach_seg[r], attribution[r], node_counts[th], record_nodes,
+            )
+            r += n_threads

@@ -1,0 +1,13 @@
+"""The model layer: cascade and threshold models, Monte Carlo simulation and typed results.
+
+>>> from viralsim.model import CascadeModel, simulate
+>>> result = simulate(graph, CascadeModel(stickiness=0.05, feed_reach=0.3), seeds=[0, 1], runs=1000, seed=1)
+>>> result.summary()["reach"].mean
+"""
+
+from .params import CascadeModel, ThresholdModel
+from .results import SimulationResult, Summary, summarize
+from .simulate import PaidPlacement, simulate, simulate_random_seed
+
+__all__ = ["CascadeModel", "ThresholdModel", "simulate", "simulate_random_seed", "PaidPlacement",
+           "SimulationResult", "Summary", "summarize"]

@@ -1,0 +1,110 @@
+"""Typed Monte Carlo results: per-replicate metrics, per-step series and their summaries."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+
+__all__ = ["SimulationResult", "Summary", "summarize"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One metric over replicates (NaN replicates, where the metric is undefined, are left out).
+
+    ``ci95_low``/``ci95_high`` is the 95% Student-t confidence interval of the mean; ``p05``/``p95``
+    bound the middle 90% of replicates (the spread one campaign should expect).  ``n`` counts
+    the replicates where the metric is defined.
+    """
+
+    mean: float
+    std: float
+    median: float
+    p05: float
+    p95: float
+    ci95_low: float
+    ci95_high: float
+    n: int = 0
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high", "n")}
+
+
+def summarize(values) -> Summary:
+    """Mean, std (ddof=1), median, 5th/95th percentiles and the 95% t interval of the mean."""
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        nan = math.nan
+        return Summary(nan, nan, nan, nan, nan, nan, nan, 0)
+    mean = float(x.mean())
+    if n > 1:
+        from scipy.stats import t
+
+        std = float(x.std(ddof=1))
+        half = float(t.ppf(0.975, n - 1)) * std / math.sqrt(n)
+    else:
+        std, half = 0.0, math.inf
+    p05, med, p95 = (float(v) for v in np.quantile(x, [0.05, 0.5, 0.95]))
+    return Summary(mean, std, med, p05, p95, mean - half, mean + half, n)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """What :func:`viralsim.model.simulate` returns.
+
+    Attributes
+    ----------
+    metrics : dict of str -> float64 array (runs,)
+        Per-replicate metrics (see ``docs/model.md`` for definitions and units).
+    timeseries : dict of str -> int32 array (runs, steps + 1)
+        New counts per step: reach, impressions, impressions_owned, impressions_paid,
+        impressions_earned, shares.
+    times_h : float64 array (steps + 1,)
+        Start of each step in hours.
+    reach_by_segment : int64 array (runs, n_segments)
+    segment_names : tuple of str
+        ``("all",)`` for a graph without segments.
+    attribution : int64 array (runs, n_seeds)
+        Users whose first exposure was an earned view descended from each seed.
+    seeds : int64 array (n_seeds,)
+    diagnostics : dict of str -> array (runs,)
+        ``seed_posts`` (seed posts inside the horizon) and ``arcs_traversed`` (sum of the
+        out-degrees of everyone who posted: the work done).
+    node_share_prob, node_reach_prob : float64 array (n,) or None
+        Per user, fraction of replicates in which they shared (seeds: posted) / were reached;
+        only when requested with ``node_stats=True``.
+    entropy : int
+        Entropy of the seed sequence used (reproduces ``seed=None`` runs).
+    """
+
+    metrics: dict
+    timeseries: dict
+    times_h: np.ndarray
+    reach_by_segment: np.ndarray
+    segment_names: tuple
+    attribution: np.ndarray
+    seeds: np.ndarray
+    diagnostics: dict
+    node_share_prob: np.ndarray | None = None
+    node_reach_prob: np.ndarray | None = None
+    entropy: int | None = None
+
+    @property
+    def runs(self) -> int:
+        return int(self.attribution.shape[0])
+
+    def cumulative(self, name: str) -> np.ndarray:
+        """Cumulative per-step counts of series ``name``, shape (runs, steps + 1), int64."""
+        if name not in self.timeseries:
+            raise InvalidParameterError(f"name must be one of {', '.join(self.timeseries)}; got {name!r}")
+        return np.cumsum(self.timeseries[name], axis=1, dtype=np.int64)
+
+    def summary(self) -> dict[str, Summary]:
+        """A :class:`Summary` of every metric."""
+        return {k: summarize(v) for k, v in self.metrics.items()}

@@ -1,0 +1,259 @@
+"""Monte Carlo over the share-cascade kernel: validate, convert to arrays, run in batches, wrap."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numba
+import numpy as np
+
+from ..errors import InvalidParameterError
+from ..graph.core import SocialGraph
+from ..kernels import cascade as K
+from ..random import as_seed_sequence, replicate_keys
+from .params import CascadeModel, ThresholdModel
+from .results import SimulationResult
+
+__all__ = ["simulate", "simulate_random_seed", "PaidPlacement"]
+
+_CONTRACT_METRICS = K.METRIC_NAMES[:24]
+_DIAGNOSTICS = K.METRIC_NAMES[24:]
+
+
+@dataclass(frozen=True)
+class PaidPlacement:
+    """A paid placement: ``impressions`` views at ``time`` (hours) by uniformly random users.
+
+    ``segment`` (a name from ``graph.segment_names``) restricts the audience; None means anyone.
+    Viewers may share (parent: none; generation 1); their descendants are earned reach not
+    attributed to any seed.
+    """
+
+    time: float
+    impressions: int
+    segment: str | None = None
+
+    def __post_init__(self) -> None:
+        t = self.time
+        if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or not math.isfinite(t) or t < 0:
+            raise InvalidParameterError(f"paid time must be a float >= 0 (hours); got {t!r}")
+        c = self.impressions
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
+            raise InvalidParameterError(f"paid impressions must be an integer >= 0; got {c!r}")
+
+
+def _check_runs(runs) -> int:
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or not 1 <= runs <= 100_000_000:
+        raise InvalidParameterError(f"runs must be an integer in [1, 100000000]; got {runs!r}")
+    return int(runs)
+
+
+def _check_threads(threads) -> int | None:
+    if threads is None:
+        return None
+    top = numba.config.NUMBA_NUM_THREADS
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not 1 <= threads <= top:
+        raise InvalidParameterError(f"threads must be an integer in [1, {top}] or None; got {threads!r}")
+    return int(threads)
+
+
+def _check_seeds(graph: SocialGraph, seeds) -> np.ndarray:
+    arr = np.asarray(seeds)
+    if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu":
+        raise InvalidParameterError(f"seeds must be a non-empty 1-d sequence of integer node ids; got {seeds!r}"[:200])
+    arr = arr.astype(np.int64)
+    n = graph.n_nodes
+    if arr.min() < 0 or arr.max() >= n:
+        raise InvalidParameterError(f"seeds must be node ids in [0, {n}); got range [{arr.min()}, {arr.max()}]")
+    if np.unique(arr).size != arr.size:
+        raise InvalidParameterError("seeds must be distinct node ids; got duplicates")
+    return arr
+
+
+def _steps_of(times_h, count: int, step: float, horizon: float, what: str) -> np.ndarray:
+    if times_h is None:
+        return np.zeros(count, dtype=np.int64)
+    t = np.asarray(times_h, dtype=np.float64) if not isinstance(times_h, str) else None
+    if t is None or t.shape != (count,) or not np.all(np.isfinite(t)) or t.min() < 0 or t.max() > horizon:
+        raise InvalidParameterError(f"{what} must be {count} times in hours within [0, {horizon:g}]; got {times_h!r}"[:200])
+    return np.floor(t / step + 0.5).astype(np.int64)
+
+
+def _segments(graph: SocialGraph):
+    if graph.segment is None:
+        return np.zeros(graph.n_nodes, dtype=np.int32), ("all",)
+    return graph.segment, tuple(graph.segment_names)
+
+
+def simulate(
+    graph: SocialGraph,
+    model: CascadeModel | ThresholdModel,
+    seeds,
+    *,
+    runs: int = 1000,
+    seed=None,
+    threads: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    seed_times=None,
+    paid: Sequence[PaidPlacement] = (),
+    node_stats: bool = False,
+) -> SimulationResult:
+    """Run ``runs`` Monte Carlo replicates of ``model`` on ``graph`` from ``seeds``.
+
+    Parameters
+    ----------
+    graph : SocialGraph
+        Arc u -> v means v sees what u shares.
+    model : CascadeModel or ThresholdModel
+    seeds : sequence of int
+        Distinct node ids that post the campaign's own content (generation 0).
+    runs : int
+        Replicates; replicate i uses key ``viralsim.random.replicate_keys(seed, runs)[i]``, so
+        the same ``seed`` gives common random numbers across models and seed sets.
+    seed : int, SeedSequence or None
+        Master seed (None: fresh entropy, recorded in ``result.entropy``).
+    threads : int, optional
+        Numba threads for this call (restored afterwards); results do not depend on it.
+    progress : callable, optional
+        ``advance(n_done)``, called after each batch of replicates.
+    seed_times : sequence of float, optional
+        Hour of each seed's own post (default 0), within [0, horizon].
+    paid : sequence of PaidPlacement
+        Paid placements (impressions of kind "paid").
+    node_stats : bool
+        Also return per-user share and reach probabilities (costs O(n x threads) memory).
+
+    Returns
+    -------
+    SimulationResult
+    """
+    seeds = _check_seeds(graph, seeds)
+    return _run(graph, model, seeds, False, runs, seed, threads, progress, seed_times, paid, node_stats)
+
+
+def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=None, threads: int | None = None,
+                         progress=None, node_stats: bool = False) -> SimulationResult:
+    """Like :func:`simulate`, but each replicate starts from one uniformly random seed drawn from its key.
+
+    This is the setting of percolation theory (the outbreak from a random patient zero).
+    """
+    return _run(graph, model, np.zeros(1, dtype=np.int64), True, runs, seed, threads, progress, None, (), node_stats)
+
+
+def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
+         *, queue_all: bool | None = None) -> SimulationResult:
+    if not isinstance(graph, SocialGraph):
+        raise InvalidParameterError(f"graph must be a SocialGraph; got {type(graph).__name__}")
+    if not isinstance(model, (CascadeModel, ThresholdModel)):
+        raise InvalidParameterError(f"model must be a CascadeModel or ThresholdModel; got {type(model).__name__}")
+    runs = _check_runs(runs)
+    threads = _check_threads(threads)
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError(f"progress must be a callable advance(n_done) or None; got {progress!r}")
+    if graph.n_nodes == 0:
+        raise InvalidParameterError("graph must have at least one node")
+    n_steps = int(round(model.horizon / model.step))
+    seed_steps = _steps_of(seed_times, seeds.size, model.step, model.horizon, "seed_times")
+    segment, segment_names = _segments(graph)
+
+    cascade = isinstance(model, CascadeModel)
+    if cascade:
+        if model.affinity is None:
+            affinity = np.ones(len(segment_names))
+        elif graph.segment is None or len(model.affinity) != len(segment_names):
+            raise InvalidParameterError(
+                f"affinity must have one value per graph segment ({len(graph.segment_names)}: "
+                f"{', '.join(graph.segment_names) or 'the graph has none'}); got {len(model.affinity)}")
+        else:
+            affinity = np.asarray(model.affinity, dtype=np.float64)
+        hours = np.arange(n_steps + 1) * model.step
+        decay = np.ones(n_steps + 1) if model.half_life is None else np.exp2(-hours / model.half_life)
+        share_prob = model.stickiness * decay
+        fatigue = model.fatigue
+        if queue_all is None:
+            queue_all = fatigue != 1.0
+        threshold_rule, threshold_value = K.RULE_FRACTION, -1.0
+    else:
+        affinity = np.ones(len(segment_names))
+        share_prob = np.zeros(n_steps + 1)
+        fatigue = 1.0
+        queue_all = True
+        threshold_rule = K.RULE_FRACTION if model.rule == "fraction" else K.RULE_COUNT
+        threshold_value = -1.0 if model.threshold is None else model.threshold
+
+    paid = tuple(paid)
+    if any(not isinstance(p, PaidPlacement) for p in paid):
+        raise InvalidParameterError("paid must be a sequence of PaidPlacement")
+    paid_steps = _steps_of([p.time for p in paid], len(paid), model.step, model.horizon, "paid times") if paid else \
+        np.zeros(0, dtype=np.int64)
+    paid_counts = np.array([p.impressions for p in paid], dtype=np.int64)
+    paid_segment = np.full(len(paid), -1, dtype=np.int64)
+    for i, p in enumerate(paid):
+        if p.segment is not None:
+            if p.segment not in graph.segment_names:
+                raise InvalidParameterError(
+                    f"paid segment must be one of {', '.join(graph.segment_names) or '(graph has no segments)'}; "
+                    f"got {p.segment!r}")
+            paid_segment[i] = graph.segment_names.index(p.segment)
+            if not np.any(segment == paid_segment[i]) and p.impressions > 0:
+                raise InvalidParameterError(f"paid segment {p.segment!r} has no users")
+    if paid_counts.sum() + seeds.size >= 2**31 - 1 or graph.n_arcs + paid_counts.sum() >= 2**31 - 1:
+        raise InvalidParameterError("paid impressions + arcs must be below 2**31 per run")
+    order = np.argsort(segment, kind="stable").astype(np.int32)
+    seg_indptr = np.zeros(len(segment_names) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(segment, minlength=len(segment_names)), out=seg_indptr[1:])
+
+    ss = as_seed_sequence(seed)
+    keys = replicate_keys(ss, runs)
+    n_seg = len(segment_names)
+    metrics = np.zeros((runs, K.N_METRICS), dtype=np.float64)
+    series = np.zeros((runs, K.N_SERIES, n_steps + 1), dtype=np.int32)
+    reach_seg = np.zeros((runs, n_seg), dtype=np.int64)
+    attribution = np.zeros((runs, seeds.size), dtype=np.int64)
+    log_median = math.log(model.delay_median)
+    fixed_delay = max(1, int(math.floor(model.delay_median / model.step + 0.5)))
+    in_degree = np.ascontiguousarray(graph.in_degree, dtype=np.int64)
+
+    old_threads = numba.get_num_threads()
+    try:
+        if threads is not None:
+            numba.set_num_threads(threads)
+        n_threads = min(numba.get_num_threads(), runs)
+        node_counts_total = np.zeros((2, graph.n_nodes if node_stats else 0), dtype=np.int64)
+        # batches only so that a progress bar can move; each costs one O(n) buffer initialisation
+        batch = runs if progress is None else max(n_threads, -(-runs // 20))
+        for first in range(0, runs, batch):
+            last = min(runs, first + batch)
+            node_counts = np.zeros((n_threads, 2, graph.n_nodes if node_stats else 0), dtype=np.int64)
+            K.run_replicates(
+                graph.indptr, graph.indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
+                paid_steps, paid_counts, paid_segment, seg_indptr, order,
+                keys, first, last, n_threads,
+                K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, bool(queue_all), share_prob, float(fatigue),
+                float(model.feed_reach), log_median, float(model.delay_sigma), float(model.step), fixed_delay,
+                threshold_rule, float(threshold_value),
+                float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
+                metrics, series, reach_seg, attribution, node_counts,
+            )
+            node_counts_total += node_counts.sum(axis=0)
+            if progress is not None:
+                progress(last - first)
+    finally:
+        numba.set_num_threads(old_threads)
+
+    metric_cols = {name: metrics[:, i] for i, name in enumerate(K.METRIC_NAMES)}
+    return SimulationResult(
+        metrics={k: metric_cols[k] for k in _CONTRACT_METRICS},
+        timeseries={name: series[:, i, :] for i, name in enumerate(K.SERIES_NAMES)},
+        times_h=np.arange(n_steps + 1) * model.step,
+        reach_by_segment=reach_seg,
+        segment_names=segment_names,
+        attribution=attribution,
+        seeds=seeds,
+        diagnostics={k: metric_cols[k] for k in _DIAGNOSTICS},
+        node_share_prob=node_counts_total[0] / runs if node_stats else None,
+        node_reach_prob=node_counts_total[1] / runs if node_stats else None,
+        entropy=ss.entropy,
+    )
