@@ -165,7 +165,17 @@ def save_figure(fig, path: str | Path) -> Path:
         meta["Date"] = None
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt[1:], dpi=DPI, metadata=meta)
+        readable_by_all(tmp)
     return path
+
+
+def readable_by_all(path: str | Path) -> None:
+    """Give a temporary file (created 0600) the usual mode of a new file (0666 minus the umask)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def figure_title(fig, text: str) -> None:

@@ -1,0 +1,372 @@
+"""One self-contained HTML report from result folders: settings, tables, every figure, EMV, manifest.
+
+The page has inline CSS and figures embedded as SVG data, no scripts and no links to load:
+it opens offline, can be mailed as one file, and prints to PDF (A4) cleanly.
+
+>>> from viralsim.report import write_report                   # doctest: +SKIP
+>>> write_report(["results/baseline", "results/micro"], "report.html")
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import json
+import math
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .._io import atomic_path
+from ..errors import InvalidParameterError, ViralsimError
+from ..plotting.load import MetricStats, ResultSet, differences, load_results
+from ..plotting.style import fmt_number, readable_by_all, metric_label, scenario_colors
+from .template import CSS, PAGE
+
+__all__ = ["build_report", "write_report", "REPORT_METRICS", "figure_list"]
+
+REPORT_METRICS = ("reach", "reach_earned", "impressions", "impressions_earned", "frequency", "shares",
+                  "engagements", "clicks", "conversions", "depth", "structural_virality", "time_to_50pct_h",
+                  "time_to_90pct_h", "emv", "conversion_value", "total_cost", "net_value", "roi")
+COMPARE_METRICS = ("reach", "reach_earned", "impressions", "impressions_earned", "shares", "engagements", "clicks",
+                   "conversions", "emv", "net_value", "roi")
+
+E = html.escape
+
+
+def _svg_data(fig) -> str:
+    """The figure as an ``<img>`` data URI (SVG, text drawn as paths: no fonts needed)."""
+    import io
+
+    from ..plotting.style import pyplot
+
+    pyplot()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "viralsim"})
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def figure_list(results: ResultSet) -> list[tuple[str, str, str, Callable]]:
+    """The report's figures: ``(id, heading, caption, draw)`` where ``draw()`` returns a Figure."""
+    from .. import plotting as P
+
+    figs = []
+    if results.runs:
+        n = results.runs[0].n_runs
+        for metric in ("reach", "impressions", "shares"):
+            label, unit = metric_label(metric)
+            figs.append((f"spread-{metric}", f"Spread curve: cumulative {label.lower()}",
+                         f"Cumulative {label.lower()} ({unit}) over time. Line: mean of the {n:,} Monte Carlo runs; "
+                         "band: the middle 90% of runs (5th to 95th percentile), the range a campaign should expect.",
+                         lambda m=metric: P.spread_curves(results, m)))
+        figs.append(("ccdf", "Cascade-size distribution",
+                     "Share of runs whose reach was at least x, on log-log axes. A long, straight tail means rare "
+                     "but very large cascades: the mean is driven by a few runs, so read it with the 90% range.",
+                     lambda: P.cascade_ccdf(results, "reach")))
+    if len(results.runs) >= 2 or results.comparisons:
+        figs.append(("compare", "Strategies against the baseline",
+                     "Each panel is one metric. Dashed line: the baseline's mean; dot: the scenario's mean; whisker: "
+                     "the 95% confidence interval of the difference (a whisker crossing the dashed line means no "
+                     "clear difference). P(beats baseline): share of paired runs where the scenario did better.",
+                     lambda: P.comparison(results)))
+    if results.runs:
+        figs.append(("funnel", "Funnel: impressions to conversions",
+                     "Mean count per campaign at each stage (log scale) with the 5-95% range of runs, and the rate "
+                     "from the previous stage.", lambda: P.funnel(results)))
+        figs.append(("attribution", "Attribution: where the reach came from",
+                     "Owned reach: the seed accounts' own followers; paid: boosted delivery; earned: everyone "
+                     "reached through shares.", lambda: P.attribution(results)))
+    if len(results.runs) >= 2:
+        figs.append(("sov", "Share of voice over time",
+                     "Each content's share of all cumulative impressions, as if the contents competed for the "
+                     "same audience at the same time (mean of the runs).", lambda: P.share_of_voice(results)))
+    return figs
+
+
+def _cell(s: MetricStats | None, metric: str, currency: str) -> str:
+    if s is None or not math.isfinite(s.mean):
+        return "<td>n/a</td>"
+    rng = ""
+    if math.isfinite(s.p05) and math.isfinite(s.p95):
+        rng = f'<span class="rng">90%: {E(fmt_number(s.p05, metric, ""))} to {E(fmt_number(s.p95, metric, ""))}</span>'
+    return f"<td>{E(fmt_number(s.mean, metric, currency))}{rng}</td>"
+
+
+def _flatten(d, prefix="") -> dict[str, str]:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_flatten(v, key + "."))
+        elif isinstance(v, (list, dict)):
+            out[key] = json.dumps(v, separators=(", ", ": ")) if v else "none"
+        else:
+            out[key] = "none" if v is None else str(v)
+    return out
+
+
+def _merge_keys(lists: Sequence[list[str]]) -> list[str]:
+    """Union of dotted keys in order; a key only some scenarios have goes after its nearest sibling."""
+    keys = list(lists[0]) if lists else []
+    for lst in lists[1:]:
+        for k in lst:
+            if k in keys:
+                continue
+            parent = k.rsplit(".", 1)[0] + "." if "." in k else ""
+            sib = [i for i, o in enumerate(keys) if parent and o.startswith(parent)]
+            keys.insert(sib[-1] + 1 if sib else len(keys), k)
+    return keys
+
+
+def _swatch(color: str) -> str:
+    return f'<span class="swatch" style="--c:{color}"></span>'
+
+
+class _Doc:
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def add(self, s: str) -> None:
+        self.parts.append(s)
+
+    def table(self, head: Sequence[str], rows: Iterable[str], cls: str = "") -> None:
+        ths = "".join(f"<th>{h}</th>" for h in head)
+        self.add(f'<div class="table-wrap"><table class="{cls}"><thead><tr>{ths}</tr></thead><tbody>'
+                 + "".join(rows) + "</tbody></table></div>")
+
+
+def build_report(results: ResultSet, *, title: str | None = None, baseline: str | None = None) -> str:
+    """The report as one HTML string.
+
+    Parameters
+    ----------
+    results : ResultSet
+        From :func:`viralsim.plotting.load_results`.
+    title : str, optional
+        Page heading (default: "Campaign simulation: <scenario names>").
+    baseline : str, optional
+        Baseline for comparisons (default: the first result).
+    """
+    from .. import __version__
+
+    if not results.runs and not results.comparisons:
+        raise InvalidParameterError("nothing to report: no run or compare results given")
+    runs = results.runs
+    if baseline is not None and runs and baseline not in [r.name for r in runs]:
+        raise InvalidParameterError(f"baseline {baseline!r} is not among the results: "
+                                    f"{', '.join(r.name for r in runs)}")
+    names = results.names
+    if runs and baseline is not None:
+        names = [baseline, *[n for n in names if n != baseline]]
+        runs = tuple(sorted(runs, key=lambda r: names.index(r.name)))
+        results = ResultSet(runs, results.comparisons)
+    colors = {k: v[0] for k, v in scenario_colors(names).items()}
+    currency = runs[0].currency if runs else ""
+    title = title or f"Campaign simulation: {', '.join(names)}"
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    doc = _Doc()
+    has_compare = len(runs) >= 2 or bool(results.comparisons)
+
+    # per-scenario metric summaries (from run folders, else from compare.json)
+    stats: dict[str, dict[str, MetricStats]] = {r.name: r.metrics for r in runs}
+    for c in results.comparisons:
+        for sc in c.document.get("scenarios", []):
+            stats.setdefault(sc["name"], {k: MetricStats.from_dict(v) for k, v in sc.get("metrics", {}).items()})
+
+    toc = [("summary", "Summary"), ("settings", "Settings")]
+    if has_compare:
+        toc.append(("comparison", "Comparison"))
+    toc += [("figures", "Figures"), ("valuation", "Earned media value"), ("reproduce", "Reproduce")]
+    doc.add('<header class="top">')
+    doc.add(f"<h1>{E(title)}</h1>")
+    total_runs = ", ".join(f"{E(r.name)}: {r.n_runs:,} runs" for r in runs) or "from compare.json"
+    doc.add(f'<div class="meta">viralsim {E(__version__)} &middot; generated {now} &middot; {total_runs}</div>')
+    doc.add('<nav class="toc">' + "".join(f'<a href="#{i}">{E(t)}</a>' for i, t in toc) + "</nav>")
+    doc.add("</header>")
+
+    # ---- summary cards ---------------------------------------------------------------------------
+    base_name, diffs = (differences(results, COMPARE_METRICS, baseline=baseline) if has_compare else (names[0], {}))
+    doc.add('<section id="summary"><h2>Summary</h2>')
+    doc.add("<p>Every number is a Monte Carlo estimate: the mean over the simulated runs, with the range that "
+            "90% of runs fell in (5th to 95th percentile). Campaigns spread by chance, so the range matters as "
+            "much as the mean.</p>")
+    doc.add('<div class="cards">')
+    for name in names:
+        m = stats.get(name, {})
+        reach = m.get("reach")
+        if reach is None:
+            continue
+        lines = [f'<div class="name">{_swatch(colors[name])}{E(name)}</div>',
+                 f'<div class="big">{reach.mean:,.0f}</div><div class="small">mean reach (unique users); 90% of runs '
+                 f"{fmt_number(reach.p05)} to {fmt_number(reach.p95)}</div>"]
+        if "emv" in m:
+            lines.append(f'<div class="small">EMV {E(fmt_number(m["emv"].mean, "emv", currency))}'
+                         + (f', ROI {E(fmt_number(m["roi"].mean, "roi"))}' if "roi" in m and
+                            math.isfinite(m["roi"].mean) else "") + "</div>")
+        d = diffs.get(name, {}).get("reach")
+        if d is not None and math.isfinite(d.p_beats):
+            lines.append(f'<div class="small">beats {E(base_name)} on reach in {d.p_beats:.0%} of paired runs</div>')
+        doc.add(f'<div class="card" style="--c:{colors[name]}">' + "".join(lines) + "</div>")
+    doc.add("</div>")
+    rows = []
+    for metric in REPORT_METRICS:
+        if not any(metric in stats.get(n, {}) for n in names):
+            continue
+        label, unit = metric_label(metric, currency)
+        rows.append(f'<tr><td>{E(label)} <span class="rng">{E(unit)}</span></td>'
+                    + "".join(_cell(stats.get(n, {}).get(metric), metric, currency) for n in names) + "</tr>")
+    doc.table(["metric"] + [f"{_swatch(colors[n])}{E(n)}" for n in names], rows)
+    doc.add("</section>")
+
+    # ---- settings ----------------------------------------------------------------------------------
+    doc.add('<section id="settings"><h2>Scenario settings</h2>')
+    for name in names:
+        r = next((r for r in runs if r.name == name), None)
+        desc = r.description if r is not None else ""
+        doc.add(f"<p>{_swatch(colors[name])}<strong>{E(name)}</strong>: {E(desc) if desc else '(no description)'}</p>")
+    if runs:
+        flat = {r.name: _flatten({k: v for k, v in r.manifest.get("scenario", {}).items()
+                                  if k not in ("name", "description")}) for r in runs}
+        keys = _merge_keys([list(flat[r.name]) for r in runs])
+        rows = []
+        for k in keys:
+            vals = [flat[r.name].get(k, "(not set)") for r in runs]
+            cls = ' class="differs"' if len(set(vals)) > 1 else ""
+            rows.append(f"<tr{cls}><td><code>{E(k)}</code></td>"
+                        + "".join(f'<td class="text">{E(v)}</td>' for v in vals) + "</tr>")
+        if len(runs) > 1:
+            doc.add("<p>The resolved scenarios (every default filled in); rows where the scenarios differ are "
+                    "highlighted.</p>")
+        doc.table(["setting"] + [f"{_swatch(colors[r.name])}{E(r.name)}" for r in runs], rows, cls="textual")
+    else:
+        doc.add('<p class="note">Only compare.json was given: it does not hold the scenario settings. Pass the run '
+                "folders (DIR/&lt;name&gt;/) to include them.</p>")
+    doc.add("</section>")
+
+    # ---- comparison ----------------------------------------------------------------------------------
+    if has_compare:
+        doc.add('<section id="comparison"><h2>Comparison against the baseline</h2>')
+        paired = all(d.paired for per in diffs.values() for d in per.values())
+        how = ("Runs are paired: every scenario used the same seed and run count, so run <em>i</em> of each "
+               "shares its random numbers (common random numbers) and the intervals are paired t intervals."
+               if paired else "The scenarios used different seeds or run counts, so their runs are independent "
+               "and the intervals are Welch t intervals (wider than paired ones would be).")
+        doc.add(f"<p>Baseline: <strong>{E(base_name)}</strong>. Difference = scenario minus baseline, with its 95% "
+                f"confidence interval; <strong>bold</strong> when the interval excludes 0. P(beats) = share of "
+                f"runs where the scenario's value exceeds the baseline's (ties count half). {how}</p>")
+        head = ["metric", f"{_swatch(colors[base_name])}{E(base_name)} (baseline)"]
+        for name in diffs:
+            head += [f"{_swatch(colors[name])}{E(name)}", "difference", "P(beats)"]
+        rows = []
+        for metric in COMPARE_METRICS:
+            per = [diffs[n].get(metric) for n in diffs]
+            if all(d is None for d in per):
+                continue
+            label, unit = metric_label(metric, currency)
+            first = next(d for d in per if d is not None)
+            cells = [f'<td>{E(label)} <span class="rng">{E(unit)}</span></td>',
+                     f'<td class="num">{E(fmt_number(first.baseline_mean, metric, currency))}</td>']
+            for d in per:
+                if d is None:
+                    cells += ["<td>n/a</td>"] * 3
+                    continue
+                clear = math.isfinite(d.ci95_low) and (d.ci95_low > 0 or d.ci95_high < 0)
+                dm = metric if metric != "roi" else "roi"
+                sign = "+" if d.mean_diff > 0 and metric != "roi" else ""
+                ci = (f"95% CI {fmt_number(d.ci95_low, dm)} to {fmt_number(d.ci95_high, dm)}"
+                      if math.isfinite(d.ci95_low) else "")
+                diff_txt = E(f"{sign}{fmt_number(d.mean_diff, dm)}")
+                cells += [f'<td class="num">{E(fmt_number(d.scenario_mean, metric, currency))}</td>',
+                          f'<td class="num">{"<strong>" + diff_txt + "</strong>" if clear else diff_txt}'
+                          f'<span class="rng">{E(ci.strip())}</span></td>',
+                          f"<td>{'n/a' if not math.isfinite(d.p_beats) else f'{d.p_beats:.0%}'}</td>"]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        doc.table(head, rows)
+        for c in results.comparisons:
+            for note in c.document.get("notes", []):
+                doc.add(f'<p class="note">{E(str(note))}</p>')
+        doc.add("</section>")
+
+    # ---- figures -------------------------------------------------------------------------------------
+    doc.add('<section id="figures"><h2>Figures</h2>')
+    for fid, heading, caption, draw in figure_list(results):
+        try:
+            fig = draw()
+        except ViralsimError as exc:
+            doc.add(f'<h3>{E(heading)}</h3><p class="note">Not drawn: {E(str(exc))}</p>')
+            continue
+        w, h = fig.get_size_inches()
+        doc.add(f'<figure id="fig-{fid}"><h3>{E(heading)}</h3>'
+                f'<img src="{_svg_data(fig)}" width="{int(w * 96)}" height="{int(h * 96)}" alt="{E(heading)}">'
+                f"<figcaption>{E(caption)}</figcaption></figure>")
+    doc.add("</section>")
+
+    # ---- valuation -----------------------------------------------------------------------------------
+    doc.add('<section id="valuation"><h2>Earned media value (EMV)</h2>')
+    vals = [(r.name, r.valuation) for r in runs if r.valuation]
+    if not vals:
+        doc.add("<p>No scenario has a valuation section, so EMV and ROI were not computed.</p>")
+    caveat = None
+    for name, v in vals:
+        doc.add(f"<h3>{_swatch(colors[name])}{E(name)}</h3>")
+        for key in ("emv_formula", "roi_formula", "roi_undefined"):
+            if v.get(key):
+                doc.add(f'<span class="formula">{E(str(v[key]))}</span>')
+        caveat = v.get("caveat") or caveat
+    if caveat:
+        doc.add(f'<p class="note"><strong>Caveat.</strong> {E(caveat)}</p>')
+    doc.add("</section>")
+
+    # ---- reproducibility -----------------------------------------------------------------------------
+    doc.add('<section id="reproduce"><h2>Reproduce these numbers</h2>')
+    doc.add("<p>Each scenario's <code>manifest.json</code> holds the resolved scenario and its seed; running it "
+            "again with the same versions gives the same numbers on any machine and thread count.</p>")
+    rows = []
+    for r in runs:
+        m = r.manifest
+        g = m.get("graph", {})
+        ver = m.get("versions", {})
+        rerun = f"viralsim run {r.path / 'manifest.json'}" if r.path is not None else "viralsim run <manifest.json>"
+        rows.append(
+            f'<tr><td>{_swatch(colors[r.name])}{E(r.name)}</td>'
+            f'<td>{E(str(m.get("seed_entropy", r.seed)))}</td><td>{r.n_runs:,}</td>'
+            f'<td class="text">{int(g.get("nodes", 0)):,} users, {int(g.get("edges", 0)):,} edges'
+            f'<span class="rng">fingerprint {E(str(g.get("fingerprint", "?"))[:16])}</span></td>'
+            f'<td class="text">{E(", ".join(f"{k} {v}" for k, v in ver.items() if k != "platform"))}'
+            f'<span class="rng">{E(str(ver.get("platform", "")))}</span></td>'
+            f'<td class="text"><code>{E(rerun)}</code><span class="rng">ran as: '
+            f'{E(" ".join(map(str, m.get("command_line", []))))}; {float(m.get("wall_time_s", 0)):,.1f} s</span></td>'
+            "</tr>")
+    if rows:
+        doc.table(["scenario", "seed", "runs", "audience graph", "versions", "re-run with"], rows, cls="textual")
+        for r in runs:
+            doc.add(f"<details><summary>full manifest.json of {E(r.name)}</summary>"
+                    f"<pre>{E(json.dumps(r.manifest, indent=2))}</pre></details>")
+    for c in results.comparisons:
+        doc.add(f"<p>compare.json in <code>{E(str(c.path))}</code>: baseline {E(c.baseline)}, seed {c.seed}, "
+                f"{c.runs:,} runs per scenario.</p>")
+    doc.add("</section>")
+    doc.add(f"<footer>Made with viralsim {E(__version__)} on {now}. Figures use the Okabe-Ito colour-blind-safe "
+            "palette; the same scenario has the same colour throughout.</footer>")
+    return PAGE.format(version=E(__version__), title=E(title), css=CSS, body="\n".join(doc.parts))
+
+
+def write_report(paths: Iterable[str | Path], out: str | Path, *, title: str | None = None,
+                 baseline: str | None = None) -> Path:
+    """Read result folders and write the HTML report to ``out`` atomically.
+
+    Raises
+    ------
+    ResultsError
+        A result folder is missing or malformed.
+    InvalidParameterError
+        ``out`` does not end in .html / .htm, or ``baseline`` is unknown.
+    """
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InvalidParameterError(f"report file {out} must end in .html")
+    text = build_report(load_results(paths), title=title, baseline=baseline)
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        readable_by_all(tmp)
+    return out
