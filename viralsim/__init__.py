@@ -7,7 +7,7 @@ scenarios), :mod:`viralsim.cli` (the command line).
 
 from .errors import InvalidParameterError, ScenarioError, ViralsimError
 from .graph import SocialGraph
-from .scenario import Comparison, MetricDifference, MetricSummary, Scenario, ScenarioResult, compare, load_scenario, simulate
+from .scenario import Comparison, MetricDifference, Summary, Scenario, ScenarioResult, compare, load_scenario, simulate
 
 __version__ = "0.1.0"
 
@@ -24,5 +24,5 @@ __all__ = [
     "ScenarioResult",
     "Comparison",
     "MetricDifference",
-    "MetricSummary",
+    "Summary",
 ]

@@ -6,7 +6,7 @@
 """
 
 from .loader import Scenario, load_scenario, scenario_from_dict
-from .runner import Comparison, MetricDifference, MetricSummary, ScenarioResult, compare, simulate
+from .runner import Comparison, MetricDifference, Summary, ScenarioResult, compare, simulate
 
-__all__ = ["Scenario", "ScenarioResult", "Comparison", "MetricDifference", "MetricSummary", "load_scenario",
+__all__ = ["Scenario", "ScenarioResult", "Comparison", "MetricDifference", "Summary", "load_scenario",
            "scenario_from_dict", "simulate", "compare"]

@@ -268,6 +268,12 @@ def _audience(a: dict, raw: RawScenario, model: str) -> Audience:
         total = math.fsum(s.share for s in segments)
         if abs(total - 1.0) > 1e-6:
             raise fail("audience.segments", f"shares must sum to 1, got {total:g}", w("audience.segments"))
+    stickiness = raw.data.get("content", {}).get("stickiness") if isinstance(raw.data.get("content"), dict) else None
+    if model == "cascade" and isinstance(stickiness, (int, float)):
+        for i, s in enumerate(segments):
+            if stickiness * s.affinity > 1.0:
+                raise fail(f"audience.segments[{i}].affinity", f"stickiness x affinity must be at most 1 (a "
+                           f"probability), got {stickiness:g} x {s.affinity:g}", w(f"audience.segments[{i}].affinity"))
     if model == "threshold":
         for i, s in enumerate(segments):
             if s.affinity != 1.0:

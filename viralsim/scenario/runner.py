@@ -13,57 +13,21 @@ from ..campaign.seeding import choose_seeds
 from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, value_metrics
 from ..errors import ScenarioError, ViralsimError
 from ..graph import SocialGraph
+from ..model.results import Summary, summarize
 from ..random import GRAPH, SEEDING, as_seed_sequence, child, stream_key
 from .loader import Scenario
 from .schema import fail
 
-__all__ = ["ScenarioResult", "Comparison", "MetricDifference", "MetricSummary", "build_audience", "choose_scenario_seeds",
+__all__ = ["ScenarioResult", "Comparison", "MetricDifference", "Summary", "build_audience", "choose_scenario_seeds",
            "build_model", "simulate", "compare", "summarize"]
 
-SUMMARY_FIELDS = ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high")
 TIMESERIES_METRICS = ("reach", "impressions", "shares")
-
-
-@dataclass(frozen=True)
-class MetricSummary:
-    """Summary of one metric over replicates (NaN replicates, e.g. undefined times, are left out).
-
-    ``ci95_*`` is the 95% confidence interval of the mean (Student t); ``p05``/``p95`` bound the
-    middle 90% of replicates (the spread a campaign should expect).
-    """
-
-    mean: float | None
-    std: float | None
-    median: float | None
-    p05: float | None
-    p95: float | None
-    ci95_low: float | None
-    ci95_high: float | None
-    n: int
-
-    def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in (*SUMMARY_FIELDS, "n")}
 
 
 def _t975(df: int) -> float:
     from scipy.stats import t
 
     return float(t.ppf(0.975, df)) if df > 0 else math.inf
-
-
-def summarize(values) -> MetricSummary:
-    """Mean, std (ddof=1), median, 5th/95th percentiles and the 95% t interval of the mean."""
-    x = np.asarray(values, dtype=np.float64)
-    x = x[np.isfinite(x)]
-    n = int(x.size)
-    if n == 0:
-        return MetricSummary(None, None, None, None, None, None, None, 0)
-    mean = float(x.mean())
-    std = float(x.std(ddof=1)) if n > 1 else 0.0
-    half = _t975(n - 1) * std / math.sqrt(n) if n > 1 else math.inf
-    lo, hi = (mean - half, mean + half) if math.isfinite(half) else (None, None)
-    p05, med, p95 = (float(v) for v in np.quantile(x, [0.05, 0.5, 0.95]))
-    return MetricSummary(mean, std, med, p05, p95, lo, hi, n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +39,8 @@ class ScenarioResult:
     metrics : dict of str -> ndarray (runs,)
         Per-replicate metrics of the model layer plus money metrics (emv, conversion_value,
         paid_cost, total_cost, net_value, roi) when the scenario has a valuation section.
-    summary : dict of str -> MetricSummary
+    summary : dict of str -> Summary
+        The model layer's summaries (mean, std, median, p05, p95, ci95_low, ci95_high, n).
     seed : int
         The master seed actually used (in :func:`compare`, the baseline's seed).
     """

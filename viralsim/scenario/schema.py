@@ -230,10 +230,10 @@ CONTENT = Section(
     (
         Key("stickiness", "float", "Probability that a user who sees the post shares it (at full novelty).",
             "probability per view", low=0.0, high=1.0, default=None, required_when="model is cascade"),
-        Key("half_life", "duration", "Novelty half-life: the share probability halves every half_life; null for "
-            "evergreen content.", "hours", low=0.0, low_open=True, default=None, nullable=True),
-        Key("fatigue", "float", "Multiplier on the share probability for each earlier view of the same post "
-            "(1 = no fatigue).", "multiplier per repeat view", low=0.0, high=1.0, default=1.0),
+        Key("half_life", "duration", "Novelty half-life: the share probability halves every half_life after the "
+            "campaign starts; null for evergreen content.", "hours", low=0.0, low_open=True, default=None, nullable=True),
+        Key("fatigue", "float", "A user's k-th view of the post shares with fatigue^(k-1) times the base "
+            "probability (1 = no fatigue).", "multiplier per repeat view", low=0.0, high=1.0, default=1.0),
         Key("engagement_rate", "float", "Probability that a view leads to an engagement (like, comment).",
             "per view", low=0.0, high=1.0, default=0.0),
         Key("click_rate", "float", "Probability that a view leads to a click to the site.", "per view",
@@ -245,7 +245,7 @@ CONTENT = Section(
 
 DELAY = Section(
     "platform.delay",
-    "Log-normal delay between a share and its delivery to followers' feeds.",
+    "Log-normal delay between a post (or share) and its view by a follower.",
     (
         Key("median", "duration", "Median delay.", "hours", low=0.0, default="1h"),
         Key("sigma", "float", "Log-normal shape (0 = every delay equals the median).", "log-hours",
@@ -257,7 +257,7 @@ PLATFORM = Section(
     "platform",
     "How the platform delivers shares.",
     (
-        Key("feed_reach", "float", "Probability that a share actually appears in a given follower's feed.",
+        Key("feed_reach", "float", "Probability that a post in a follower's feed is viewed at all.",
             "probability", low=0.0, high=1.0, default=1.0),
         Key("delay", "section", "Delivery delay.", default={}, section=DELAY),
     ),

@@ -1,0 +1,190 @@
+"""Running scenarios through the Python API: determinism, valuation, outputs, CRN comparison.
+
+Every number comes from the real simulation on small graphs (3,000 users, 100-200 runs).
+"""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from viralsim import compare, load_scenario, simulate
+from viralsim.scenario import outputs
+from viralsim.scenario.runner import build_audience, paired_difference, summarize
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+SMALL = """\
+name: small
+seed: 11
+runs: 120
+horizon: 24h
+step: 1h
+audience:
+  generator: holme_kim
+  nodes: 3000
+  params: {m: 4, triangle_prob: 0.3}
+content:
+  stickiness: 0.06
+  half_life: 12h
+  fatigue: 0.9
+  engagement_rate: 0.06
+  click_rate: 0.02
+  conversion_rate: 0.05
+platform:
+  feed_reach: 0.5
+  delay: {median: 1h, sigma: 0.5}
+campaign:
+  seeding: {strategy: top_degree, count: 5}
+  cost: {per_seed: 100, fixed: 500}
+valuation:
+  emv: hybrid
+  cpm: 8.0
+  per_engagement: 0.05
+  per_click: 0.5
+  per_conversion: 35.0
+"""
+
+
+@pytest.fixture(scope="module")
+def small_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scn") / "small.yaml"
+    path.write_text(SMALL)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_result(small_path):
+    return simulate(load_scenario(small_path))
+
+
+def test_same_seed_same_numbers_whatever_the_thread_count(small_path, small_result):
+    again = simulate(load_scenario(small_path), threads=1)
+    for name, values in small_result.metrics.items():
+        np.testing.assert_array_equal(values, again.metrics[name], err_msg=name)
+    other = simulate(load_scenario(small_path, ["seed=12"]))
+    assert not np.array_equal(other.metrics["reach"], small_result.metrics["reach"])
+
+
+def test_cascade_spreads_and_money_follows_the_declared_formula(small_result):
+    m = small_result.metrics
+    assert small_result.runs == 120 and len(small_result.seeds) == 5
+    assert m["reach"].mean() > 5  # content with 6% stickiness on a 3,000-user graph spreads beyond the seeds
+    expected = m["impressions_earned"] / 1000 * 8.0 + m["engagements_earned"] * 0.05 + m["clicks_earned"] * 0.5
+    np.testing.assert_allclose(m["emv"], expected, rtol=1e-12)
+    total = 5 * 100 + 500
+    np.testing.assert_allclose(m["roi"], (m["emv"] + m["conversions"] * 35.0 - total) / total, rtol=1e-12)
+    info = small_result.valuation_info()
+    assert info["emv_formula"].startswith("EMV (hybrid) = earned impressions / 1000 x 8.00 USD")
+    assert "advertising-value equivalent" in info["caveat"]
+
+
+def test_summary_uses_t_interval_and_percentiles():
+    x = np.arange(1.0, 101.0)
+    s = summarize(x)
+    from scipy.stats import t
+
+    half = t.ppf(0.975, 99) * x.std(ddof=1) / 10.0
+    assert s.mean == 50.5 and math.isclose(s.ci95_high - s.mean, half, rel_tol=1e-12)
+    assert (s.p05, s.median, s.p95) == tuple(np.quantile(x, [0.05, 0.5, 0.95]))
+    assert math.isnan(summarize([np.nan, np.nan]).mean) and summarize([np.nan]).n == 0
+
+
+def test_segments_get_exact_shares_reproducibly(small_path):
+    sc = load_scenario(small_path, ["audience.segments=[{name: a, share: 0.3}, {name: b, share: 0.7}]"])
+    g1, g2 = build_audience(sc), build_audience(sc)
+    assert g1.segment_names == ("a", "b")
+    assert np.bincount(g1.segment).tolist() == [900, 2100]
+    np.testing.assert_array_equal(g1.segment, g2.segment)
+    assert g1.fingerprint() == g2.fingerprint()
+
+
+def test_outputs_parse_and_agree_with_the_result(small_result, tmp_path):
+    target = outputs.write_run_outputs(small_result, tmp_path, argv=["viralsim", "run", "small.yaml"])
+    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "runs.csv", "summary.json", "timeseries.csv"]
+    summary = json.loads((target / "summary.json").read_text())
+    for name, stats in summary["metrics"].items():
+        assert set(stats) >= {"mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high"}
+    assert summary["metrics"]["reach"]["mean"] == small_result.summary["reach"].mean
+    with open(target / "runs.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 120
+    np.testing.assert_array_equal([float(r["reach"]) for r in rows], small_result.metrics["reach"])
+    with open(target / "timeseries.csv") as fh:
+        ts = list(csv.DictReader(fh))
+    assert len(ts) == small_result.scenario.n_steps + 1
+    final = small_result.simulation.cumulative("reach")[:, -1].mean()
+    assert math.isclose(float(ts[-1]["reach_mean"]), final, rel_tol=1e-12)
+    man = json.loads((target / "manifest.json").read_text())
+    assert man["graph"]["fingerprint"] == small_result.graph.fingerprint()
+    assert set(man["versions"]) >= {"viralsim", "numpy", "numba", "scipy", "networkx", "python"}
+
+
+def test_manifest_reruns_to_identical_numbers(small_result, tmp_path):
+    target = outputs.write_run_outputs(small_result, tmp_path)
+    rerun = simulate(load_scenario(target / "manifest.json"))
+    assert rerun.scenario.resolved == small_result.scenario.resolved
+    for name, values in small_result.metrics.items():
+        np.testing.assert_array_equal(values, rerun.metrics[name], err_msg=name)
+
+
+def test_output_folder_is_atomic(small_result, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(outputs, "_write_timeseries_csv", broken)
+    with pytest.raises(OSError):
+        outputs.write_run_outputs(small_result, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its temporary sibling is left
+
+
+def test_compare_with_itself_gives_exactly_zero(small_path):
+    a = load_scenario(small_path, ["runs=60"])
+    b = load_scenario(small_path, ["runs=60", "name=same", "seed=99"])  # its own seed is replaced by a's
+    cmp = compare([a, b])
+    assert cmp.same_graph == (True, True) and cmp.seed == 11
+    for metric, d in cmp.differences["same"].items():
+        if d.n:
+            assert d.mean_diff == 0 and d.ci95_low == 0 and d.ci95_high == 0 and d.p_beats == 0.5, metric
+
+
+def test_common_random_numbers_narrow_the_ci_at_least_3x(small_path):
+    """CRN figure: paired vs independent 95% CI half-width of the reach difference.
+
+    Two close strategies (stickiness 0.06 vs 0.063, 5% stickier) on the same graph and seeds. The independent
+    width uses the same runs' variances as if they were independent (Welch), which is what
+    separate seeds would give in expectation.
+    """
+    a = load_scenario(small_path, ["runs=200"])
+    b = load_scenario(small_path, ["runs=200", "name=stickier", "content.stickiness=0.063"])
+    d = compare([a, b]).differences["stickier"]["reach"]
+    ratio = d.independent_ci_half_width / d.paired_ci_half_width
+    print(f"CRN: reach diff {d.mean_diff:+.1f}, paired CI +/-{d.paired_ci_half_width:.2f}, "
+          f"independent +/-{d.independent_ci_half_width:.2f}, {ratio:.1f}x narrower")
+    assert ratio >= 3.0
+    assert d.mean_diff > 0  # stickier content reaches more people on the same random streams
+
+
+def test_paired_difference_definitions():
+    base = np.array([1.0, 2.0, 3.0, 4.0])
+    other = np.array([2.0, 2.0, 5.0, 3.0])
+    d = paired_difference(base, other)
+    assert d.mean_diff == 0.5 and d.p_beats == (2 + 0.5 * 1) / 4  # ties count half
+
+
+@pytest.mark.skipif(not (DATA / "facebook_combined.txt.gz").exists(),
+                    reason="real data not found at ../shared/data/facebook_combined.txt.gz (SNAP ego-Facebook)")
+def test_real_facebook_graph_scenario(tmp_path):
+    path = tmp_path / "fb.yaml"
+    path.write_text(SMALL.replace("""  generator: holme_kim
+  nodes: 3000
+  params: {m: 4, triangle_prob: 0.3}""", f"""  generator: file
+  file: {DATA / 'facebook_combined.txt.gz'}
+  directed: false""").replace("{strategy: top_degree, count: 5}", "{strategy: explicit, nodes: [0, 107, 1684]}"))
+    result = simulate(load_scenario(path, ["runs=50"]))
+    assert result.graph.n_nodes == 4039 and result.graph.n_edges == 88234
+    assert result.seed_labels == [0, 107, 1684]
+    assert result.metrics["reach"].min() >= 3
