@@ -34,8 +34,9 @@ def _grow_ends(ends, used):
 def _adj_init(n, block):
     """An arena giving each of ``n`` nodes ``block`` slots, plus as much again as spare room.
 
-    ``meta[u] = (start, capacity, degree)`` of u's block, kept together so that touching a
-    node costs one cache miss rather than three.
+    ``meta[u] = (start, capacity, degree)`` of u's block, kept in one row so that touching a
+    node costs one cache miss rather than three.  Returns ``(arena, top, meta)``, ``top`` being
+    the first free slot.
     """
     meta = np.empty((n, 3), dtype=np.int64)
     for u in range(n):
@@ -43,30 +44,37 @@ def _adj_init(n, block):
         meta[u, 1] = block
         meta[u, 2] = 0
     arena = np.empty(2 * n * block + 16, dtype=np.int32)
-    top = np.full(1, n * block, dtype=np.int64)
-    return arena, top, meta
+    return arena, n * block, meta
+
+
+@njit(cache=True)
+def _adj_reserve(arena, top, room):
+    """``arena``, reallocated 1.5x larger if fewer than ``room`` slots are free above ``top``.
+
+    Callers reserve before a batch of :func:`_adj_add` calls (room for each to move the largest
+    block), so the adds themselves never reallocate: that keeps them cheap enough to inline.
+    """
+    if top + room <= arena.shape[0]:
+        return arena
+    bigger = np.empty(max(arena.shape[0] + arena.shape[0] // 2, top + room), dtype=np.int32)
+    bigger[:top] = arena[:top]
+    return bigger
 
 
 @njit(cache=True, inline="always")
 def _adj_add(arena, top, meta, u, v):
-    """Append ``v`` to u's neighbour block; returns the (possibly reallocated) arena."""
+    """Append ``v`` to u's block, moving a full block to ``top`` with twice the room; returns top."""
     d = meta[u, 2]
     if d == meta[u, 1]:
-        new_cap = max(4, 2 * meta[u, 1])
-        if top[0] + new_cap > arena.shape[0]:
-            bigger = np.empty(max(arena.shape[0] + arena.shape[0] // 2, top[0] + new_cap), dtype=np.int32)
-            bigger[: top[0]] = arena[: top[0]]
-            arena = bigger
-        s = top[0]
         old = meta[u, 0]
         for j in range(d):
-            arena[s + j] = arena[old + j]
-        meta[u, 0] = s
-        meta[u, 1] = new_cap
-        top[0] = s + new_cap
+            arena[top + j] = arena[old + j]
+        meta[u, 0] = top
+        meta[u, 1] = 2 * d
+        top += 2 * d
     arena[meta[u, 0] + d] = v
     meta[u, 2] = d + 1
-    return arena
+    return top
 
 
 @njit(cache=True, inline="always")
@@ -148,10 +156,8 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
         first, offset, n_edges = m, m, m * (n - m)
     pool = np.empty(offset + 2 * n_edges, dtype=np.int32)
     track = triangle_prob > 0.0
-    if track:
-        arena, top, meta = _adj_init(n, 2 * m)
-    else:
-        arena, top, meta = _adj_init(0, 1)
+    arena, top, meta = _adj_init(n if track else 0, 2 * m)
+    max_cap = 2 * m
     used = 0
     if star_start:
         for i in range(1, m + 1):
@@ -159,8 +165,10 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
             pool[used + 1] = i
             used += 2
             if track:
-                arena = _adj_add(arena, top, meta, 0, i)
-                arena = _adj_add(arena, top, meta, i, 0)
+                arena = _adj_reserve(arena, top, 4 * max_cap)
+                top = _adj_add(arena, top, meta, 0, i)
+                top = _adj_add(arena, top, meta, i, 0)
+                max_cap = max(max_cap, meta[0, 1])
     else:
         for i in range(m):
             pool[used] = i
@@ -169,6 +177,8 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
     candidates = np.empty(m, dtype=np.int32)
     for src in range(first, n):
         frozen = used  # PA draws from the pool as it was before this node
+        if track and top + 4 * m * max_cap + 16 > arena.shape[0]:  # room for 2m adds to move a block
+            arena = _adj_reserve(arena, top, 4 * m * max_cap + 16)
         for i in range(m):  # m independent loads, so their cache misses overlap
             candidates[i] = pool[next_below(state, frozen)]
         next_candidate = 0
@@ -211,8 +221,9 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
             pool[used + 1] = w
             used += 2
             if track:
-                arena = _adj_add(arena, top, meta, src, w)
-                arena = _adj_add(arena, top, meta, w, src)
+                top = _adj_add(arena, top, meta, src, w)
+                top = _adj_add(arena, top, meta, w, src)
+                max_cap = max(max_cap, meta[w, 1], meta[src, 1])
     return pool, offset, arena, meta
 
 
@@ -228,6 +239,7 @@ def watts_strogatz_csr(key, n, k, rewire_prob):
     seed_stream(state, key, 0)
     half = k // 2
     arena, top, meta = _adj_init(n, k + 4)
+    max_cap = k + 4
     for u in range(n):  # the lattice, written straight into each node's block
         s = meta[u, 0]
         for j in range(1, half + 1):
@@ -249,8 +261,10 @@ def watts_strogatz_csr(key, n, k, rewire_prob):
                     if ok:
                         _adj_remove(arena, meta, u, v)
                         _adj_remove(arena, meta, v, u)
-                        arena = _adj_add(arena, top, meta, u, w)
-                        arena = _adj_add(arena, top, meta, w, u)
+                        arena = _adj_reserve(arena, top, 4 * max_cap)
+                        top = _adj_add(arena, top, meta, u, w)
+                        top = _adj_add(arena, top, meta, w, u)
+                        max_cap = max(max_cap, meta[u, 1], meta[w, 1])
     return adjacency_csr(arena, meta)
 
 
