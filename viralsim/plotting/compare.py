@@ -9,7 +9,7 @@ import numpy as np
 
 from .load import differences
 from .spread import _as_set
-from .style import fmt_number, metric_label, new_figure, scenario_colors, thousands
+from .style import fmt_number, metric_label, new_figure, scenario_colors, span_formatter
 
 __all__ = ["comparison", "DEFAULT_COMPARE_METRICS"]
 
@@ -93,7 +93,7 @@ def comparison(results, metrics: Sequence[str] | None = None, *, baseline: str |
             ax.errorbar([x], [y], xerr=err, fmt="o", color=colors[name][0], markersize=7, capsize=4,
                         linewidth=2, label=name)
             rel = (f"{d.mean_diff / abs(d.baseline_mean):+.0%}" if d.baseline_mean and m != "roi"
-                   else f"{d.mean_diff * 100:+.1f} pts" if m == "roi" else "")
+                   else f"{d.mean_diff * 100:+.2g} points" if m == "roi" else "")
             p = "n/a" if not math.isfinite(d.p_beats) else f"{d.p_beats:.0%}"
             note = ax.annotate(f"{name}: {fmt_number(d.scenario_mean, m, currency)} ({rel})\nP(beats baseline) {p}",
                                xy=(1.03, y), xycoords=("axes fraction", "data"), va="center", fontsize=9,
@@ -105,10 +105,8 @@ def comparison(results, metrics: Sequence[str] | None = None, *, baseline: str |
         ax.set_ylim(-0.7, n_alt - 0.3)
         span = max(hi_all) - min(lo_all) or abs(b_mean) or 1.0
         ax.set_xlim(min(lo_all) - 0.08 * span, max(hi_all) + 0.08 * span)
-        if m == "roi":
-            ax.xaxis.set_major_formatter(lambda v, _p: f"{v:,.0f}%")
-        else:
-            ax.xaxis.set_major_formatter(thousands())
+        lo_v, hi_v = ax.get_xlim()
+        ax.xaxis.set_major_formatter(span_formatter(lo_v, hi_v, suffix="%" if m == "roi" else ""))
         ax.grid(axis="y", visible=False)
         ax.xaxis.set_major_locator(MaxNLocator(6))
         ax.set_title(f"{label} ({unit}): baseline {fmt_number(first.baseline_mean, m, currency)}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .spread import _as_set
-from .style import figure_title, legend_outside, metric_label, new_figure, percent, scenario_colors, thousands
+from .style import figure_title, legend_outside, log_labels, metric_label, new_figure, percent, scenario_colors
 
 __all__ = ["cascade_ccdf", "ccdf_points"]
 
@@ -58,7 +58,10 @@ def cascade_ccdf(results, metric: str = "reach"):
                 label=f"{r.name}\nmedian {np.nanmedian(vals):,.0f}, max {np.nanmax(vals):,.0f}{extra}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.xaxis.set_major_formatter(thousands())
+    lo = min((float(np.min(ccdf_points(r.runs[metric])[0])) for r in runs if ccdf_points(r.runs[metric])[0].size),
+             default=1.0)
+    hi = max((float(np.nanmax(r.runs[metric])) for r in runs), default=10.0)
+    log_labels(ax.xaxis, lo, hi)
     ax.yaxis.set_major_formatter(percent(None))
     n = runs[0].n_runs
     ax.set_ylim(top=1.05)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .spread import _as_set
-from .style import figure_title, legend_outside, new_figure, scenario_colors, thousands
+from .style import figure_title, fmt_number, legend_outside, log_labels, new_figure, scenario_colors
 
 __all__ = ["funnel", "FUNNEL_STAGES"]
 
@@ -46,15 +46,15 @@ def funnel(results):
                        error_kw=dict(ecolor="#444444", elinewidth=1, capsize=2))
         for k, (bar, m) in enumerate(zip(bars, means)):
             rate = "" if k == 0 or means[k - 1] <= 0 else f" ({m / means[k - 1]:.1%} of {FUNNEL_STAGES[k - 1][0]})"
-            ax.annotate(f"{m:,.0f}{rate}" if m >= 10 else f"{m:,.1f}{rate}",
+            ax.annotate(f"{fmt_number(m)}{rate}",
                         xy=(max(hi[k], m), bar.get_y() + bar.get_height() / 2), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize=8, color="#222222")
         largest = max(largest, float(np.nanmax(np.maximum(hi, means))))
         smallest = min(smallest, float(np.min(np.where(lo > 0, lo, np.where(means > 0, means, np.inf)))))
     ax.set_xscale("log")
     if np.isfinite(smallest):
-        ax.set_xlim(max(smallest / 3, 0.1), largest * 25)
-    ax.xaxis.set_major_formatter(thousands())
+        ax.set_xlim(max(smallest / 3, 1e-3), largest * 25)
+    log_labels(ax.xaxis, *ax.get_xlim())
     ax.set_yticks(y0, [lab for _, lab in FUNNEL_STAGES])
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("mean count per campaign (log scale); whiskers: 5-95% of runs")

@@ -90,12 +90,14 @@ def pyplot():
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = FIGSIZE_IN, **kw):
     """A Figure with constrained layout (room for outside legends); returns ``(fig, axes)``."""
-    plt = pyplot()
+    pyplot()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    # not registered with pyplot: no global state, freed when the caller drops it
     fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
-    del plt
     return fig, axes
 
 
@@ -106,7 +108,28 @@ def _thousands(x: float, _pos=None) -> str:
         return f"{x:,.0f}"
     if abs(x) >= 1:
         return f"{x:,.1f}"
-    return f"{x:,.2g}"
+    return f"{x:.2g}"
+
+
+def span_formatter(lo: float, hi: float, *, suffix: str = "", scale: float = 1.0):
+    """Tick formatter with thousands separators and just enough decimals for ticks spanning ``lo..hi``."""
+    from matplotlib.ticker import FuncFormatter
+
+    span = abs(hi - lo) * scale
+    decimals = 0 if span >= 5 or span == 0 else min(6, int(math.ceil(-math.log10(span))) + 1)
+    return FuncFormatter(lambda x, _p: f"{x * scale:,.{decimals}f}{suffix}")
+
+
+def log_labels(axis, lo: float, hi: float) -> None:
+    """Label a log axis with plain numbers (1,000 not 10^3); also label 2x and 5x when under 2 decades."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_formatter(thousands())
+    if lo > 0 and hi > 0 and math.log10(hi / lo) < 2:
+        axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        axis.set_minor_formatter(FuncFormatter(_thousands))
+    else:
+        axis.set_minor_formatter(NullFormatter())
 
 
 def thousands():
@@ -128,10 +151,10 @@ def fmt_number(x: float, metric: str = "", currency: str = "") -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
     if metric == "roi":
-        return f"{x:+.1%}"
+        return f"{x:+.1%}" if abs(x) >= 0.001 or x == 0 else f"{x:+.2g}%"
     label, unit = metric_label(metric, currency) if metric else ("", "")
     if unit == (currency or "currency units") and metric:
-        return f"{x:,.0f} {currency}".strip()
+        return (f"{x:,.0f} {currency}" if abs(x) >= 100 else f"{x:,.2f} {currency}").strip()
     return _thousands(x)
 
 

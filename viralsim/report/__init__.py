@@ -307,12 +307,16 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
     if not vals:
         doc.add("<p>No scenario has a valuation section, so EMV and ROI were not computed.</p>")
     caveat = None
+    groups: dict[tuple, list[str]] = {}
     for name, v in vals:
-        doc.add(f"<h3>{_swatch(colors[name])}{E(name)}</h3>")
-        for key in ("emv_formula", "roi_formula", "roi_undefined"):
-            if v.get(key):
-                doc.add(f'<span class="formula">{E(str(v[key]))}</span>')
+        lines = tuple(str(v[k]) for k in ("emv_formula", "roi_formula", "roi_undefined") if v.get(k))
+        groups.setdefault(lines, []).append(name)
         caveat = v.get("caveat") or caveat
+    for lines, who in groups.items():
+        label = "all scenarios" if len(who) == len(runs) and len(runs) > 1 else ", ".join(who)
+        doc.add(f"<h3>{''.join(_swatch(colors[n]) for n in who)}{E(label)}</h3>")
+        for line in lines:
+            doc.add(f'<span class="formula">{E(line)}</span>')
     if caveat:
         doc.add(f'<p class="note"><strong>Caveat.</strong> {E(caveat)}</p>')
     doc.add("</section>")
