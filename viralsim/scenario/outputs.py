@@ -209,8 +209,9 @@ def compare_footer(comparison: Comparison) -> list[str]:
         d = comparison.differences[r.scenario.name].get("reach")
         if d is not None and d.paired_ci_half_width and d.independent_ci_half_width:
             ratio = d.independent_ci_half_width / d.paired_ci_half_width if d.paired_ci_half_width > 0 else math.inf
-            lines.append(f"{r.scenario.name}: reach difference CI is {ratio:,.1f}x narrower than independent runs "
-                         f"would give (+/-{d.paired_ci_half_width:,.1f} vs +/-{d.independent_ci_half_width:,.1f})")
+            lines.append(f"{r.scenario.name}: 95% CI of the reach difference +/-{d.paired_ci_half_width:,.1f} with common "
+                         f"random numbers vs +/-{d.independent_ci_half_width:,.1f} for independent runs "
+                         f"({ratio:,.1f}x narrower)")
     if comparison.baseline.scenario.valuation is not None:
         lines.append(EMV_CAVEAT)
     return lines
