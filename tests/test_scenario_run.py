@@ -188,3 +188,11 @@ def test_real_facebook_graph_scenario(tmp_path):
     assert result.graph.n_nodes == 4039 and result.graph.n_edges == 88234
     assert result.seed_labels == [0, 107, 1684]
     assert result.metrics["reach"].min() >= 3
+
+
+def test_roi_is_null_with_a_reason_when_nothing_is_spent(small_path):
+    result = simulate(load_scenario(small_path, ["runs=20", "campaign.cost={per_seed: 0, fixed: 0}"]))
+    summary = result.to_summary_dict()
+    assert summary["metrics"]["roi"]["mean"] is None and summary["metrics"]["roi"]["n"] == 0
+    assert summary["valuation"]["roi_undefined"].startswith("ROI is undefined because the campaign's total cost is 0")
+    json.dumps(summary, allow_nan=False)  # strict JSON: no NaN anywhere
