@@ -196,3 +196,24 @@ def test_roi_is_null_with_a_reason_when_nothing_is_spent(small_path):
     assert summary["metrics"]["roi"]["mean"] is None and summary["metrics"]["roi"]["n"] == 0
     assert summary["valuation"]["roi_undefined"].startswith("ROI is undefined because the campaign's total cost is 0")
     json.dumps(summary, allow_nan=False)  # strict JSON: no NaN anywhere
+
+
+def test_compare_builds_one_graph_per_audience_and_says_when_they_differ(small_path):
+    a = load_scenario(small_path, ["runs=20"])
+    b = load_scenario(small_path, ["runs=20", "name=bigger", "audience.nodes=4000"])
+    c = load_scenario(small_path, ["runs=20", "name=random", "campaign.seeding={strategy: random, count: 5}"])
+    cmp = compare([a, b, c])
+    assert cmp.same_graph == (True, False, True)
+    assert cmp.results[0].graph is cmp.results[2].graph  # built once, shared
+    assert cmp.results[1].graph.n_nodes == 4000
+    assert any("bigger: the audience differs" in note for note in cmp.notes)
+    data = cmp.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False))["differences"]["random"]["reach"]["n"] == 20
+
+
+def test_bundled_baseline_runs():
+    """`viralsim run scenarios/baseline.yaml` is the README's main command (here with fewer runs)."""
+    result = simulate(load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml", ["runs=50"]))
+    assert result.graph.n_nodes == 200_000 and len(result.seeds) == 1
+    assert result.graph.out_degree[result.seeds[0]] <= 1000  # the brand page: largest account with <= 1,000 followers
+    assert result.summary["impressions_owned"].mean > 0 and result.summary["impressions_earned"].mean > 0
