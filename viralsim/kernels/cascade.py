@@ -108,8 +108,7 @@ def _record_view(state, w, tv, kind, seed_idx, series_row):
     state[w, _VIEWS] += 1
     if kind == EARNED:
         state[w, _EARNED] += 1
-    series_row[1, tv] += 1
-    series_row[2 + kind, tv] += 1
+    series_row[2 + kind, tv] += 1  # the total (row 1) is summed at the end of the run
     if tv < state[w, _FIRST_T]:
         state[w, _FIRST_T] = tv
         state[w, _FIRST_KIND] = kind
@@ -136,7 +135,7 @@ def _one_replicate(
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-    state, touched, head, tail, pool_node, pool_src, pool_next,
+    stop_after_sharers, state, touched, head, tail, pool_node, pool_src, pool_next,
     sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
     metrics_row, series_row, reach_seg_row, attribution_row, node_counts, record_nodes,
 ):
@@ -198,7 +197,10 @@ def _one_replicate(
     arcs_traversed = 0
     seed_posts = 0
     from_seed_gen1 = 0
+    stopped = False
     for t in range(n_steps + 1):
+        if stopped:
+            break
         e = head[t]
         while e != -1:
             v = pool_node[e]
@@ -263,6 +265,8 @@ def _one_replicate(
                 sh_gen[s] = 0 if seed_post else 1  # a share off a paid post is generation 1
                 sh_root[s] = s
             kind = OWNED if seed_post else EARNED
+            if stop_after_sharers > 0 and n_sharers >= stop_after_sharers:
+                stopped = True  # truncated replicate: its outcome is already known to the caller
             a0 = indptr[v]
             a1 = indptr[v + 1]
             arcs_traversed += a1 - a0
@@ -292,6 +296,8 @@ def _one_replicate(
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
                 else:
                     top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
+            if stopped:
+                break
 
     # ---- end of run: reach, funnel (exact, aggregated), tree metrics ----------------------
     reach = 0
@@ -371,6 +377,8 @@ def _one_replicate(
         if record_nodes:
             node_counts[0, sh_node[s]] += 1
     shares = n_sharers - seed_posts
+    for t in range(n_steps + 1):
+        series_row[1, t] = series_row[2, t] + series_row[3, t] + series_row[4, t]
     impressions = series_row[1].sum()
 
     # per-step timing of reach
@@ -434,7 +442,7 @@ def run_replicates(
     keys, first, last, n_threads,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-    metrics, series, reach_seg, attribution, node_counts,
+    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts,
 ):
     """Run replicates ``first .. last - 1`` in parallel, thread ``th`` taking r = first + th + k T.
 
@@ -454,6 +462,8 @@ def run_replicates(
     delay_log_median_h, delay_sigma, step_h, fixed_delay_steps : lognormal delay, the step (hours).
     threshold_rule, threshold_value : RULE_COUNT or RULE_FRACTION; a fixed threshold or -1 (random).
     engagement_rate, click_rate, conversion_rate : funnel probabilities.
+    stop_after_sharers : end a replicate once this many users have posted (0: never); its
+        metrics then describe the truncated cascade (used to classify outbreaks as large).
     metrics, series, reach_seg, attribution : outputs for all runs (rows first..last-1 written).
     node_counts : int64 (n_threads, 2, n or 0): per-thread counts of (shared, reached) per node.
     """
@@ -479,7 +489,7 @@ def run_replicates(
                 paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
                 mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
                 fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-                state[th], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
+                stop_after_sharers, state[th], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
                 sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
                 stream[th], metrics[r], series[r], reach_seg[r], attribution[r], node_counts[th], record_nodes,
             )

@@ -134,16 +134,24 @@ def simulate(
 
 
 def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=None, threads: int | None = None,
-                         progress=None, node_stats: bool = False) -> SimulationResult:
+                         progress=None, node_stats: bool = False, stop_after_sharers: int | None = None
+                         ) -> SimulationResult:
     """Like :func:`simulate`, but each replicate starts from one uniformly random seed drawn from its key.
 
     This is the setting of percolation theory (the outbreak from a random patient zero).
+    ``stop_after_sharers`` ends a replicate as soon as that many users have posted: enough to
+    classify an outbreak as large without paying for its whole course (its metrics are then
+    those of the truncated cascade; replicate i is otherwise identical to an untruncated run).
     """
-    return _run(graph, model, np.zeros(1, dtype=np.int64), True, runs, seed, threads, progress, None, (), node_stats)
+    if stop_after_sharers is not None and (isinstance(stop_after_sharers, bool) or not isinstance(
+            stop_after_sharers, (int, np.integer)) or stop_after_sharers < 1):
+        raise InvalidParameterError(f"stop_after_sharers must be a positive integer or None; got {stop_after_sharers!r}")
+    return _run(graph, model, np.zeros(1, dtype=np.int64), True, runs, seed, threads, progress, None, (), node_stats,
+                stop_after_sharers=stop_after_sharers or 0)
 
 
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
-         *, queue_all: bool | None = None) -> SimulationResult:
+         *, queue_all: bool | None = None, stop_after_sharers: int = 0) -> SimulationResult:
     if not isinstance(graph, SocialGraph):
         raise InvalidParameterError(f"graph must be a SocialGraph; got {type(graph).__name__}")
     if not isinstance(model, (CascadeModel, ThresholdModel)):
@@ -235,7 +243,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
                 float(model.feed_reach), log_median, float(model.delay_sigma), float(model.step), fixed_delay,
                 threshold_rule, float(threshold_value),
                 float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
-                metrics, series, reach_seg, attribution, node_counts,
+                int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts,
             )
             node_counts_total += node_counts.sum(axis=0)
             if progress is not None:
