@@ -232,6 +232,8 @@ def test_seeding_section_checks(tmp_path):
         "campaign.seeding.count: must be at most the audience size (100,000)")
     assert error_of(path, ["campaign.seeding.nodes=[1, 2]"]).startswith(
         "campaign.seeding.nodes: only used by strategy explicit")
+    assert error_of(path, ["campaign.seeding={strategy: explicit, nodes: [5, 100000]}"]).startswith(
+        "campaign.seeding.nodes: node id 100000 does not exist: a generated audience has ids 0 to 99,999")
     sc = load_scenario(path, ["campaign.seeding={strategy: explicit, nodes: [5, 9]}"])
     assert sc.campaign.seeding.options == {"nodes": [5, 9]}
 

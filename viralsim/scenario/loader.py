@@ -360,6 +360,9 @@ def _seeding(s: dict, audience: Audience, w) -> Seeding:
     if s["strategy"] == "explicit" and s["count"] is not None and s["count"] != len(s["nodes"]):
         raise fail("campaign.seeding.count", f"is {s['count']} but {len(s['nodes'])} nodes are listed",
                    w("campaign.seeding.count"))
+    if s["nodes"] is not None and audience.nodes is not None and max(s["nodes"]) >= audience.nodes:
+        raise fail("campaign.seeding.nodes", f"node id {max(s['nodes'])} does not exist: a generated audience has ids 0 "
+                   f"to {audience.nodes - 1:,}", w("campaign.seeding.nodes"))
     if s["count"] is not None and audience.nodes is not None and s["count"] > audience.nodes:
         raise fail("campaign.seeding.count", f"must be at most the audience size ({audience.nodes:,}), got "
                    f"{s['count']:,}", w("campaign.seeding.count"))

@@ -17,7 +17,6 @@ its dotted path, so validation errors can say ``(micro.yaml line 14)``.
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 from typing import Any
 

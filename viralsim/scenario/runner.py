@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from dataclasses import dataclass
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -60,9 +61,10 @@ class ScenarioResult:
         return int(next(iter(self.metrics.values())).shape[0])
 
     @property
-    def seed_labels(self) -> list[int]:
+    def seed_labels(self) -> list:
+        """The seed accounts as ids of the graph file (node indices for generated graphs)."""
         labels = getattr(self.graph, "labels", None)
-        return [int(v) for v in (np.asarray(labels)[self.seeds] if labels is not None else self.seeds)]
+        return (np.asarray(labels)[self.seeds] if labels is not None else np.asarray(self.seeds)).tolist()
 
     def valuation_info(self) -> dict | None:
         v = self.scenario.valuation
@@ -118,19 +120,15 @@ def graph_info(graph: SocialGraph) -> dict:
     return info
 
 
-def _wrap(path: str, scenario: Scenario):
+@contextlib.contextmanager
+def _wrap(path: str, scenario: Scenario) -> Iterator[None]:
     """Re-raise a layer error as a ScenarioError naming the key and line that caused it."""
-
-    class _Ctx:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, typ, exc, tb):
-            if exc is not None and isinstance(exc, ViralsimError) and not isinstance(exc, ScenarioError):
-                raise fail(path, str(exc), scenario.where_of(path)) from None
-            return False
-
-    return _Ctx()
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except ViralsimError as exc:
+        raise fail(path, str(exc), scenario.where_of(path)) from None
 
 
 def _segment_labels(n: int, shares: Sequence[float], seed: int) -> np.ndarray:
