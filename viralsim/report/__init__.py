@@ -83,13 +83,31 @@ def figure_list(results: ResultSet) -> list[tuple[str, str, str, Callable]]:
     return figs
 
 
-def _cell(s: MetricStats | None, metric: str, currency: str) -> str:
+def _decimals(values, metric: str) -> int | None:
+    """One precision for a whole table row: 0 decimals from 100 up, 1 from 10, else 2 (None: default format)."""
+    if metric == "roi":
+        return None
+    vals = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    if not vals:
+        return None
+    top = max(vals)
+    return 0 if top >= 100 else 1 if top >= 10 else 2
+
+
+def _num(x: float, metric: str, currency: str, dec: int | None) -> str:
+    if dec is None or x is None or not math.isfinite(x):
+        return fmt_number(x, metric, currency)
+    money = metric_label(metric, currency)[1] == (currency or "currency units") and currency
+    return f"{x:,.{dec}f}" + (f" {currency}" if money else "")
+
+
+def _cell(s: MetricStats | None, metric: str, currency: str, dec: int | None = None) -> str:
     if s is None or not math.isfinite(s.mean):
         return "<td>n/a</td>"
     rng = ""
     if math.isfinite(s.p05) and math.isfinite(s.p95):
-        rng = f'<span class="rng">90%: {E(fmt_number(s.p05, metric, ""))} to {E(fmt_number(s.p95, metric, ""))}</span>'
-    return f"<td>{E(fmt_number(s.mean, metric, currency))}{rng}</td>"
+        rng = f'<span class="rng">90%: {E(_num(s.p05, metric, "", dec))} to {E(_num(s.p95, metric, "", dec))}</span>'
+    return f"<td>{E(_num(s.mean, metric, currency, dec))}{rng}</td>"
 
 
 def _flatten(d, prefix="") -> dict[str, str]:
@@ -164,7 +182,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
     currency = runs[0].currency if runs else ""
     title = title or f"Campaign simulation: {', '.join(names)}"
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    doc = _Doc()
+    doc = top = _Doc()
     has_compare = len(runs) >= 2 or bool(results.comparisons)
 
     # per-scenario metric summaries (from run folders, else from compare.json)
@@ -173,10 +191,13 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         for sc in c.document.get("scenarios", []):
             stats.setdefault(sc["name"], {k: MetricStats.from_dict(v) for k, v in sc.get("metrics", {}).items()})
 
-    toc = [("summary", "Summary"), ("settings", "Settings")]
-    if has_compare:
-        toc.append(("comparison", "Comparison"))
-    toc += [("figures", "Figures"), ("valuation", "Earned media value"), ("reproduce", "Reproduce")]
+    order = ["summary", "figures", "comparison", "results", "settings", "valuation", "reproduce"]
+    titles = {"summary": "Summary", "figures": "Figures", "comparison": "Comparison", "results": "All results",
+              "settings": "Settings", "valuation": "Earned media value", "reproduce": "Reproduce"}
+    if not has_compare:
+        order.remove("comparison")
+    toc = [(k, titles[k]) for k in order]
+    sections: dict[str, _Doc] = {}
     doc.add('<header class="top">')
     doc.add(f"<h1>{E(title)}</h1>")
     total_runs = ", ".join(f"{E(r.name)}: {r.n_runs:,} runs" for r in runs) or "from compare.json"
@@ -186,6 +207,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
 
     # ---- summary cards ---------------------------------------------------------------------------
     base_name, diffs = (differences(results, COMPARE_METRICS, baseline=baseline) if has_compare else (names[0], {}))
+    doc = sections["summary"] = _Doc()
     doc.add('<section id="summary"><h2>Summary</h2>')
     doc.add("<p>Every number is a Monte Carlo estimate: the mean over the simulated runs, with the range that "
             "90% of runs fell in (5th to 95th percentile). Campaigns spread by chance, so the range matters as "
@@ -208,17 +230,24 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
             lines.append(f'<div class="small">beats {E(base_name)} on reach in {d.p_beats:.0%} of paired runs</div>')
         doc.add(f'<div class="card" style="--c:{colors[name]}">' + "".join(lines) + "</div>")
     doc.add("</div>")
+    doc.add("</section>")
+    doc = sections["results"] = _Doc()
+    doc.add('<section id="results"><h2>All results</h2>')
+    doc.add("<p>Mean over the runs, and below it the range 90% of runs fell in.</p>")
     rows = []
     for metric in REPORT_METRICS:
         if not any(metric in stats.get(n, {}) for n in names):
             continue
         label, unit = metric_label(metric, currency)
+        row = [stats.get(n, {}).get(metric) for n in names]
+        dec = _decimals([x.mean for x in row if x is not None], metric)
         rows.append(f'<tr><td>{E(label)} <span class="rng">{E(unit)}</span></td>'
-                    + "".join(_cell(stats.get(n, {}).get(metric), metric, currency) for n in names) + "</tr>")
+                    + "".join(_cell(x, metric, currency, dec) for x in row) + "</tr>")
     doc.table(["metric"] + [f"{_swatch(colors[n])}{E(n)}" for n in names], rows)
     doc.add("</section>")
 
     # ---- settings ----------------------------------------------------------------------------------
+    doc = sections["settings"] = _Doc()
     doc.add('<section id="settings"><h2>Scenario settings</h2>')
     for name in names:
         r = next((r for r in runs if r.name == name), None)
@@ -245,6 +274,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
 
     # ---- comparison ----------------------------------------------------------------------------------
     if has_compare:
+        doc = sections["comparison"] = _Doc()
         doc.add('<section id="comparison"><h2>Comparison against the baseline</h2>')
         paired = all(d.paired for per in diffs.values() for d in per.values())
         how = ("Runs are paired: every scenario used the same seed and run count, so run <em>i</em> of each "
@@ -254,7 +284,8 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         doc.add(f"<p>Baseline: <strong>{E(base_name)}</strong>. Difference = scenario minus baseline, with its 95% "
                 f"confidence interval; <strong>bold</strong> when the interval excludes 0. P(beats) = share of "
                 f"runs where the scenario's value exceeds the baseline's (ties count half). {how}</p>")
-        head = ["metric", f"{_swatch(colors[base_name])}{E(base_name)} (baseline)"]
+        head = ["metric", f"{_swatch(colors[base_name])}{E(base_name)}"
+                + (" (baseline)" if base_name != "baseline" else "")]
         for name in diffs:
             head += [f"{_swatch(colors[name])}{E(name)}", "difference", "P(beats)"]
         rows = []
@@ -264,21 +295,28 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
                 continue
             label, unit = metric_label(metric, currency)
             first = next(d for d in per if d is not None)
+            dec = _decimals([first.baseline_mean] + [d.scenario_mean for d in per if d is not None], metric)
+            unit_txt = "percentage points" if metric == "roi" else unit
             cells = [f'<td>{E(label)} <span class="rng">{E(unit)}</span></td>',
-                     f'<td class="num">{E(fmt_number(first.baseline_mean, metric, currency))}</td>']
+                     f'<td class="num">{E(_num(first.baseline_mean, metric, currency, dec))}</td>']
             for d in per:
                 if d is None:
                     cells += ["<td>n/a</td>"] * 3
                     continue
                 clear = math.isfinite(d.ci95_low) and (d.ci95_low > 0 or d.ci95_high < 0)
-                dm = metric if metric != "roi" else "roi"
-                sign = "+" if d.mean_diff > 0 and metric != "roi" else ""
-                ci = (f"95% CI {fmt_number(d.ci95_low, dm)} to {fmt_number(d.ci95_high, dm)}"
-                      if math.isfinite(d.ci95_low) else "")
-                diff_txt = E(f"{sign}{fmt_number(d.mean_diff, dm)}")
-                cells += [f'<td class="num">{E(fmt_number(d.scenario_mean, metric, currency))}</td>',
-                          f'<td class="num">{"<strong>" + diff_txt + "</strong>" if clear else diff_txt}'
-                          f'<span class="rng">{E(ci.strip())}</span></td>',
+                if metric == "roi":  # a difference of two ROIs is in percentage points
+                    pts = [v * 100 for v in (d.mean_diff, d.ci95_low, d.ci95_high)]
+                    pd = _decimals(pts, "") or 0
+                    fmt = [f"{v:+,.{pd}f}" for v in pts]
+                else:
+                    fmt = [_num(v, metric, "", dec) for v in (d.mean_diff, d.ci95_low, d.ci95_high)]
+                    fmt[0] = ("+" if d.mean_diff > 0 else "") + fmt[0]
+                ci = f"95% CI {fmt[1]} to {fmt[2]}" if math.isfinite(d.ci95_low) else ""
+                diff_txt = E(fmt[0] + (" pts" if metric == "roi" else ""))
+                cells += [f'<td class="num">{E(_num(d.scenario_mean, metric, currency, dec))}</td>',
+                          f'<td class="num" title="{E(unit_txt)}">'
+                          f'{"<strong>" + diff_txt + "</strong>" if clear else diff_txt}'
+                          f'<span class="rng">{E(ci)}</span></td>',
                           f"<td>{'n/a' if not math.isfinite(d.p_beats) else f'{d.p_beats:.0%}'}</td>"]
             rows.append("<tr>" + "".join(cells) + "</tr>")
         doc.table(head, rows)
@@ -288,6 +326,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         doc.add("</section>")
 
     # ---- figures -------------------------------------------------------------------------------------
+    doc = sections["figures"] = _Doc()
     doc.add('<section id="figures"><h2>Figures</h2>')
     for fid, heading, caption, draw in figure_list(results):
         try:
@@ -302,6 +341,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
     doc.add("</section>")
 
     # ---- valuation -----------------------------------------------------------------------------------
+    doc = sections["valuation"] = _Doc()
     doc.add('<section id="valuation"><h2>Earned media value (EMV)</h2>')
     vals = [(r.name, r.valuation) for r in runs if r.valuation]
     if not vals:
@@ -322,6 +362,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
     doc.add("</section>")
 
     # ---- reproducibility -----------------------------------------------------------------------------
+    doc = sections["reproduce"] = _Doc()
     doc.add('<section id="reproduce"><h2>Reproduce these numbers</h2>')
     doc.add("<p>Each scenario's <code>manifest.json</code> holds the resolved scenario and its seed; running it "
             "again with the same versions gives the same numbers on any machine and thread count.</p>")
@@ -350,9 +391,10 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         doc.add(f"<p>compare.json in <code>{E(str(c.path))}</code>: baseline {E(c.baseline)}, seed {c.seed}, "
                 f"{c.runs:,} runs per scenario.</p>")
     doc.add("</section>")
-    doc.add(f"<footer>Made with viralsim {E(__version__)} on {now}. Figures use the Okabe-Ito colour-blind-safe "
+    footer = (f"<footer>Made with viralsim {E(__version__)} on {now}. Figures use the Okabe-Ito colour-blind-safe "
             "palette; the same scenario has the same colour throughout.</footer>")
-    return PAGE.format(version=E(__version__), title=E(title), css=CSS, body="\n".join(doc.parts))
+    body = top.parts + [p for k in order for p in sections[k].parts] + [footer]
+    return PAGE.format(version=E(__version__), title=E(title), css=CSS, body="\n".join(body))
 
 
 def write_report(paths: Iterable[str | Path], out: str | Path, *, title: str | None = None,
