@@ -171,3 +171,11 @@ def test_help_teaches_by_example(capsys):
         assert info.value.code == 0
         out = capsys.readouterr().out
         assert "examples:" in out and "viralsim " in out
+
+
+def test_unusable_output_folder_is_refused_before_running(work, tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    code = main(["run", str(work / "cli-small.yaml"), "--out", str(tmp_path / "afile" / "sub")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("viralsim: error: --out ") and "is a file, not a folder" in err
+    assert err.count("\n") == 1

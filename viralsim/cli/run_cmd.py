@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -120,6 +121,28 @@ def _load_all(args):
     return scenarios
 
 
+def _check_out(out: str) -> Path:
+    """Refuse an unusable output folder before spending time on simulations (nothing is created yet)."""
+    path = Path(out)
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise ViralsimError(f"--out {out}: {probe} is a file, not a folder")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise ViralsimError(f"--out {out}: no permission to write in {probe}")
+    return path
+
+
+def _write(writer, *args, out: str, **kwargs) -> Path:
+    try:
+        return writer(*args, **kwargs)
+    except OSError as exc:
+        raise ViralsimError(f"--out {out}: cannot write results ({exc.strerror or exc})") from None
+
+
 def _console():
     from rich.console import Console
 
@@ -132,12 +155,13 @@ def cmd_run(args) -> int:
     from ..scenario.outputs import summary_footer, summary_table, write_run_outputs
 
     scenarios = _load_all(args)
+    _check_out(args.out)
     summaries = []
     console = None if args.json else _console()
     for sc in scenarios:
         with progress_bar(sc.runs, sc.name) as advance:
             result = simulate(sc, threads=args.threads, progress=advance)
-        target = write_run_outputs(result, args.out, argv=["viralsim", *sys.argv[1:]])
+        target = _write(write_run_outputs, result, args.out, argv=["viralsim", *sys.argv[1:]], out=args.out)
         if args.json:
             summaries.append(result.to_summary_dict())
             continue
@@ -178,8 +202,9 @@ def cmd_compare(args) -> int:
     from ..scenario.outputs import compare_footer, compare_table, write_compare_outputs
 
     scenarios = _load_all(args)
+    _check_out(args.out)
     comparison = compare(scenarios, threads=args.threads, progress_factory=lambda name, n: progress_bar(n, name))
-    target = write_compare_outputs(comparison, args.out)
+    target = _write(write_compare_outputs, comparison, args.out, out=args.out)
     if args.json:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n")
         return 0
