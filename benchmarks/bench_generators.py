@@ -1,8 +1,8 @@
 """Time and peak memory of viralsim's graph generators against networkx and NetworKit.
 
 Each measurement runs in its own subprocess so that its peak resident memory is its own
-(``ru_maxrss`` of the child; the table also shows the increase over the child's memory just
-before generating).  viralsim's time includes building the CSR SocialGraph; NetworKit's
+(the child's VmHWM; the table also shows the increase over the child's RSS just before
+generating, i.e. without the interpreter, numba or the peer library).  viralsim's time includes building the CSR SocialGraph; NetworKit's
 includes its Graph, networkx's its dict-of-dicts.  Numba compiles on first call: each
 viralsim child first generates a small graph (warm-up, excluded and reported as "compile").
 
@@ -112,10 +112,21 @@ def run_networkit(kind: str, n: int, seed: int):
 RUNNERS = {"viralsim": run_viralsim, "networkx": run_networkx, "networkit": run_networkit}
 
 
-def child(lib: str, kind: str, n: int, repeats: int) -> None:
-    """One measurement (in a fresh process): print a JSON line."""
-    import resource
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmHWM: peak RSS, VmRSS: now)."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
+
+def child(lib: str, kind: str, n: int, repeats: int) -> None:
+    """One measurement (in a fresh process): print a JSON line.
+
+    Peak memory is VmHWM, the high-water RSS of this process image (``ru_maxrss`` would carry
+    over the high-water mark of the process that exec'ed it).
+    """
     runner = RUNNERS[lib]
     compile_s = None
     if lib == "viralsim":
@@ -124,7 +135,9 @@ def child(lib: str, kind: str, n: int, repeats: int) -> None:
         compile_s = time.perf_counter() - t0
     elif lib == "networkit":
         import networkit  # noqa: F401  (import time excluded)
-    base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if lib == "networkx":
+        import networkx  # noqa: F401  (import excluded from time and memory delta)
+    base_mb = _status_mb("VmRSS")
     times = []
     arcs = None
     for r in range(repeats):
@@ -133,9 +146,9 @@ def child(lib: str, kind: str, n: int, repeats: int) -> None:
         times.append(time.perf_counter() - t0)
         if arcs is None:
             break
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"time_s": min(times), "arcs": arcs, "peak_mb": peak_kb / 1024,
-                      "delta_mb": (peak_kb - base_kb) / 1024, "compile_s": compile_s}))
+    peak_mb = _status_mb("VmHWM")
+    print(json.dumps({"time_s": min(times), "arcs": arcs, "peak_mb": peak_mb,
+                      "delta_mb": peak_mb - base_mb, "compile_s": compile_s}))
 
 
 def measure(lib: str, kind: str, n: int, repeats: int, threads: int | None) -> dict | None:
@@ -174,32 +187,33 @@ def main() -> int:
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     kinds = args.kinds.split(",")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, threads={args.threads}; "
-          "time = best of 3 at n <= 1e5, else one run; peak = child's max RSS (delta = above its pre-generation RSS)")
-    header = f"{'generator':16} {'n':>9} {'arcs':>11} | {'viralsim s':>10} {'peak MB':>8} {'delta':>7} {'compile s':>9} | " \
-             f"{'NetworKit s':>11} {'peak MB':>8} {'ratio':>6} | {'networkx s':>10} {'peak MB':>8} {'ratio':>7}"
+          "time = best of 5 at n <= 1e5, 2 at 1e6, else one run; peak = the measuring child's max RSS")
+    header = (f"{'generator':16} {'n':>7} {'arcs':>11} | {'viralsim s':>10} {'peak MB':>7} {'+MB':>6} {'compile s':>9} | "
+              f"{'NetworKit s':>11} {'peak MB':>7} {'+MB':>6} {'ratio':>6} | {'networkx s':>10} {'peak MB':>7} {'+MB':>6} {'ratio':>7}")
     print(header)
     print("-" * len(header))
     for n in sizes:
-        repeats = 3 if n <= 100_000 else 1
+        repeats = 5 if n <= 100_000 else (2 if n <= 1_000_000 else 1)
         for kind in kinds:
             ours = measure("viralsim", kind, n, repeats, args.threads)
+            if "error" in ours:
+                print(f"{kind:16} {n:>7.0e} viralsim failed: {ours['error']}", flush=True)
+                continue
             nk_res = measure("networkit", kind, n, repeats, args.threads) if have_nk else None
             nx_res = measure("networkx", kind, n, 1, args.threads) if n <= args.networkx_max else None
 
-            def col(res, width):
+            def col(res, width, rwidth):
                 if res is None:
-                    return f"{'-':>{width}} {'-':>8} {'-':>{7 if width == 10 else 6}}"
+                    return f"{'-':>{width}} {'-':>7} {'-':>6} {'-':>{rwidth}}"
                 if "error" in res:
-                    return f"{'error':>{width}} {res['error'][:30]}"
+                    return f"{'error: ' + res['error'][:40]:>{width + rwidth + 16}}"
                 ratio = res["time_s"] / ours["time_s"]
-                return f"{res['time_s']:>{width}.3f} {res['peak_mb']:>8.0f} {ratio:>{7 if width == 10 else 6}.1f}x"
+                return f"{res['time_s']:>{width}.3f} {res['peak_mb']:>7.0f} {res['delta_mb']:>6.0f} {ratio:>{rwidth - 1}.1f}x"
 
-            if "error" in ours:
-                print(f"{kind:16} {n:>9.0e} viralsim failed: {ours['error']}")
-                continue
-            print(f"{kind:16} {n:>9.0e} {ours['arcs']:>11,} | {ours['time_s']:>10.3f} {ours['peak_mb']:>8.0f} "
-                  f"{ours['delta_mb']:>7.0f} {ours['compile_s']:>9.2f} | {col(nk_res, 11)} | {col(nx_res, 10)}", flush=True)
-    print("ratio = peer time / viralsim time (higher: viralsim faster); '-' = no counterpart or not run at this size")
+            print(f"{kind:16} {n:>7.0e} {ours['arcs']:>11,} | {ours['time_s']:>10.3f} {ours['peak_mb']:>7.0f} "
+                  f"{ours['delta_mb']:>6.0f} {ours['compile_s']:>9.2f} | {col(nk_res, 11, 6)} | {col(nx_res, 10, 7)}", flush=True)
+    print("ratio = peer time / viralsim time (higher: viralsim faster); +MB = peak RSS above the child's RSS "
+          "before generating; '-' = no counterpart, or networkx above --networkx-max")
     return 0
 
 

@@ -255,46 +255,58 @@ def available_memory_bytes() -> int:
     return max(0, int(avail * 0.9) - 256 * 2**20)
 
 
-def _expected_pairs(kind: str, n: int, p: dict) -> tuple[float, float, float]:
-    """(pairs the kernel emits, arcs in the CSR, kernel scratch bytes) expected for ``kind``."""
+def _expected_pairs(kind: str, n: int, p: dict) -> tuple[float, float]:
+    """(pairs the kernel emits, arcs in the CSR) expected for ``kind``."""
     if kind == "erdos_renyi":
         pairs = p["mean_degree"] * n / (1 if p["directed"] else 2)
-        return pairs, pairs * (1 if p["directed"] else 2), 0.0
+        return pairs, pairs * (1 if p["directed"] else 2)
     if kind in ("barabasi_albert", "holme_kim"):
-        m = p["m"]
-        pairs = float(m) * max(n - m, 0)
-        scratch = 4.0 * (2 * n * 2 * m) + 24.0 * n if kind == "holme_kim" and p["triangle_prob"] > 0 else 0.0
-        return pairs, 2 * pairs, scratch
+        pairs = float(p["m"]) * max(n - p["m"], 0)
+        return pairs, 2 * pairs
     if kind == "watts_strogatz":
         pairs = float(n) * (p["k"] // 2)
-        return pairs, 2 * pairs, 4.0 * 2 * n * (p["k"] + 4) + 24.0 * n
+        return pairs, 2 * pairs
     if kind == "configuration":
         pairs = p["mean_degree"] * n / 2
-        return pairs, 2 * pairs, 16.0 * n
+        return pairs, 2 * pairs
     if kind == "segmented":
         pairs = (p["within_degree"] + p["between_degree"]) * n / 2
-        return pairs, 2 * pairs, 0.0
+        return pairs, 2 * pairs
     if kind == "follower":
-        follows = float(p["m"]) * n
-        pairs = follows * (1 + p["reciprocity"])
-        return pairs, pairs, 4.0 * (n + 2 * follows)
+        pairs = float(p["m"]) * n * (1 + p["reciprocity"])
+        return pairs, pairs
     raise InvalidParameterError(f"unknown graph generator {kind!r}")
 
 
 def estimate_graph_bytes(kind: str, n: int, **params) -> int:
     """Peak memory (bytes) that generating this graph is expected to need.
 
-    The kernel phase holds the interleaved int32 edge array and its scratch (attachment pool,
-    adjacency arena); the CSR phase holds the edge array, the int32 CSR indices and three
-    int64 arrays of n + 1 (indptr and the counting-sort buffers).  Expected sizes, plus 8
-    standard deviations of room for the random ones.
+    Most generators emit an interleaved int32 edge array (8 bytes per pair) and build CSR from
+    it by two counting passes (two int32 arrays of the arcs plus four int64 arrays of n + 1).
+    ``holme_kim`` and ``watts_strogatz`` keep an adjacency arena (2.5 x block int32 slots per
+    node plus 24 bytes of block metadata) and copy it into the int32 CSR; ``holme_kim`` also
+    holds its attachment pool, ``follower`` its pool of n + 2 m n int32 entries.  Expected
+    sizes plus 8 standard deviations of room for the random ones; the finished graph alone
+    needs 4 bytes per arc and 8 per node.
     """
     p = check_generator_params(kind, n, params)
-    pairs, arcs, scratch = _expected_pairs(kind, int(n), p)
+    n = int(n)
+    pairs, arcs = _expected_pairs(kind, n, p)
     pairs += 8 * math.sqrt(pairs) + 64
+    arcs += 16 * math.sqrt(arcs) + 128
     ends = 8.0 * pairs
-    csr = 4.0 * arcs + 24.0 * (n + 1)
-    return int(ends + max(scratch, csr) + 1.0 * 2**20)
+    csr_build = 8.0 * arcs + 32.0 * (n + 1)
+    if kind == "holme_kim" and p["triangle_prob"] > 0:
+        arena = 4.0 * 2.5 * n * 2 * p["m"] + 24.0 * n
+        need = max(ends + arena, arena + 4.0 * arcs + 8.0 * n)
+    elif kind == "watts_strogatz":
+        arena = 4.0 * 2.5 * n * (p["k"] + 4) + 24.0 * n
+        need = arena + 4.0 * arcs + 8.0 * n
+    elif kind == "follower":
+        need = ends + max(4.0 * (n + 2 * p["m"] * n), csr_build)
+    else:
+        need = ends + csr_build
+    return int(need + 2**20)
 
 
 def _check_memory(kind: str, n: int, p: dict, max_bytes: int | None) -> None:
