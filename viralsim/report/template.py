@@ -61,6 +61,10 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
   figure, .card, tr, .note { break-inside: avoid; page-break-inside: avoid; }
   figure img { border: none; }
   .table-wrap { overflow: visible; }
+  table { font-size: 7.5pt; }
+  th, td { padding: 3px 4px; }
+  td.num, td:first-child { white-space: normal; }
+  td .rng { font-size: 0.95em; }
   details > *:not(summary) { display: block; }
   a { color: inherit; text-decoration: none; }
 }
