@@ -333,3 +333,13 @@ def test_any_override_text_is_handled(tmp_path, path, value):
         load_scenario(f, [".".join(path) + "=" + value])
     except ScenarioError as exc:
         assert str(exc)
+
+
+def test_resolved_mapping_round_trips(tmp_path):
+    from viralsim.scenario import scenario_from_dict
+
+    sc = load_scenario(write(tmp_path, "micro.yaml", ISSUE_EXAMPLE))
+    again = scenario_from_dict(sc.resolved)
+    assert again == sc and again.resolved == sc.resolved
+    with pytest.raises(ScenarioError, match="^name: required"):
+        scenario_from_dict({k: v for k, v in sc.resolved.items() if k != "name"})

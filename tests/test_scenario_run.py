@@ -121,6 +121,8 @@ def test_outputs_parse_and_agree_with_the_result(small_result, tmp_path):
     man = json.loads((target / "manifest.json").read_text())
     assert man["graph"]["fingerprint"] == small_result.graph.fingerprint()
     assert set(man["versions"]) >= {"viralsim", "numpy", "numba", "scipy", "networkx", "python"}
+    assert [Path(f["path"]).name for f in man["source_files"]] == ["small.yaml"] and len(man["source_files"][0]["sha256"]) == 64
+    assert rows[0]["shares"].isdigit()  # counts are written as integers
 
 
 def test_manifest_reruns_to_identical_numbers(small_result, tmp_path):

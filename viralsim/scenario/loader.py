@@ -113,7 +113,8 @@ class Campaign:
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario.  Durations are in hours (``*_h``); ``resolved`` is the full mapping
-    with every default filled in, loadable again by :func:`scenario_from_dict`."""
+    with every default filled in, loadable again by :func:`scenario_from_dict`; ``sources`` are
+    the files read (the scenario first, then what it extends)."""
 
     name: str
     description: str
@@ -129,6 +130,7 @@ class Scenario:
     campaign: Campaign
     valuation: Valuation | None
     source: Path | None = field(default=None, compare=False)
+    sources: tuple[Path, ...] = field(default=(), compare=False)
     resolved: dict = field(default_factory=dict, compare=False, repr=False)
     where: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -250,6 +252,7 @@ def _validate(raw: RawScenario) -> Scenario:
         campaign=Campaign(seeding, cost),
         valuation=valuation,
         source=raw.path,
+        sources=tuple(raw.chain),
         resolved=_resolved(top, audience, model),
         where=dict(raw.where),
     )

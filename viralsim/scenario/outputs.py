@@ -7,6 +7,7 @@ the folder is built in a temporary sibling and moved into place, so it never exi
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import platform
@@ -41,6 +42,13 @@ def versions() -> dict[str, str]:
             "platform": platform.platform()}
 
 
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:  # the file moved since it was loaded: the resolved scenario is what counts
+        return None
+
+
 def manifest(result: ScenarioResult, *, argv: Sequence[str] | None = None, wall_time_s: float | None = None) -> dict:
     """Everything needed to re-run ``result``: ``viralsim run manifest.json`` loads ``scenario``."""
     sc = result.scenario
@@ -51,7 +59,7 @@ def manifest(result: ScenarioResult, *, argv: Sequence[str] | None = None, wall_
         "viralsim_manifest": 1,
         "rerun": "viralsim run <this manifest.json> reproduces these numbers",
         "scenario": resolved,
-        "source_files": [str(sc.source.resolve())] if sc.source is not None else [],
+        "source_files": [{"path": str(p), "sha256": _sha256(p)} for p in sc.sources],
         "seed_entropy": int(result.seed),
         "graph": {"fingerprint": result.graph.fingerprint(), "nodes": int(result.graph.n_nodes),
                   "edges": int(result.graph.n_edges), "directed": bool(result.graph.directed)},
@@ -67,9 +75,17 @@ def _fmt_csv(x) -> str:
     return str(x)
 
 
+def _as_written(values: np.ndarray) -> np.ndarray:
+    """Counts stored as floats are written as integers (6990, not 6990.0); other columns unchanged."""
+    if values.dtype.kind == "f" and values.size and np.all(np.isfinite(values)) and np.all(values == np.round(values)) \
+            and np.all(np.abs(values) < 2**53):
+        return values.astype(np.int64)
+    return values
+
+
 def _write_runs_csv(path: Path, result: ScenarioResult) -> None:
     names = list(result.metrics)
-    columns = [np.asarray(result.metrics[n]) for n in names]
+    columns = [_as_written(np.asarray(result.metrics[n])) for n in names]
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["replicate", *names])
