@@ -179,3 +179,15 @@ def test_unusable_output_folder_is_refused_before_running(work, tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("viralsim: error: --out ") and "is a file, not a folder" in err
     assert err.count("\n") == 1
+
+
+def test_readme_main_command_finishes_well_under_a_minute(tmp_path):
+    """`viralsim run scenarios/baseline.yaml` (1000 runs, 200,000 users) including numba start-up."""
+    import time
+
+    start = time.perf_counter()
+    proc = viralsim("run", REPO / "scenarios" / "baseline.yaml", "--out", tmp_path / "results", cwd=tmp_path)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode == 0, proc.stderr
+    assert "baseline: 1,000 runs, 200,000 users" in proc.stdout
+    assert elapsed < 60, f"took {elapsed:.1f} s"
