@@ -343,3 +343,19 @@ def test_resolved_mapping_round_trips(tmp_path):
     assert again == sc and again.resolved == sc.resolved
     with pytest.raises(ScenarioError, match="^name: required"):
         scenario_from_dict({k: v for k, v in sc.resolved.items() if k != "name"})
+
+
+def test_file_paths_resolve_against_the_file_that_writes_them(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "edges.txt").write_text("0 1\n1 2\n2 0\n")
+    (tmp_path / "data" / "base.yaml").write_text(
+        "seed: 1\naudience: {generator: file, file: edges.txt, directed: false}\ncontent: {stickiness: 0.1}\n"
+        "campaign: {seeding: {strategy: explicit, nodes: [0]}}\n")
+    (tmp_path / "plans").mkdir()
+    child = write(tmp_path / "plans", "child.yaml", "extends: ../data/base.yaml\nruns: 10\n")
+    sc = load_scenario(child)
+    assert sc.audience.file == (tmp_path / "data" / "edges.txt").resolve()
+    assert [p.name for p in sc.sources] == ["child.yaml", "base.yaml"]
+    (tmp_path / "edges.txt").write_text("0 1\n")
+    moved = load_scenario(child, ["audience.file=edges.txt"])  # --set paths are relative to the working folder
+    assert moved.audience.file == (tmp_path / "edges.txt").resolve()
