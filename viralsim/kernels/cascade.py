@@ -34,7 +34,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .rng import binomial, hash2, next_uniform, normal_from, seed_stream, uniform
+from .rng import binomial, hash2, next_uniform, seed_stream, uniform
 
 # ---- output layout (the model layer names these) ------------------------------------------
 METRIC_NAMES = (
@@ -74,8 +74,7 @@ _NEVER = 2_000_000_000
 
 # purpose constants for sub-keys of a replicate key
 _P_REACH = 1
-_P_DELAY1 = 2
-_P_DELAY2 = 3
+_P_DELAY = 2
 _P_SHARE = 4
 _P_THRESHOLD = 5
 _P_FUNNEL = 6
@@ -133,7 +132,7 @@ def _push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
 def _one_replicate(
     r, key, indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
-    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
+    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
     stop_after_sharers, state, touched, head, tail, pool_node, pool_src, pool_next,
     sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
@@ -145,8 +144,7 @@ def _one_replicate(
     n_seeds = seeds.shape[0]
     stamp = np.int32(r + 1)
     k_reach = hash2(key, _P_REACH)
-    k_d1 = hash2(key, _P_DELAY1)
-    k_d2 = hash2(key, _P_DELAY2)
+    k_delay = hash2(key, _P_DELAY)
     k_share = hash2(key, _P_SHARE)
     k_thr = hash2(key, _P_THRESHOLD)
     k_funnel = hash2(key, _P_FUNNEL)
@@ -276,12 +274,14 @@ def _one_replicate(
                 if feed_reach < 1.0:
                     if uniform(k_reach, ctr) >= feed_reach:
                         continue
-                if delay_sigma > 0.0:
-                    z = normal_from(uniform(k_d1, ctr), uniform(k_d2, ctr))
-                    x = math.exp(delay_log_median_h + delay_sigma * z) / step_h
-                    d = n_steps + 1 if x > n_steps + 1.0 else max(1, np.int64(math.floor(x + 0.5)))
-                else:
+                if fixed_delay_steps > 0:
                     d = fixed_delay_steps
+                else:
+                    # inverse CDF of the discretised delay: one uniform, a short binary search
+                    u01 = uniform(k_delay, ctr)
+                    if u01 >= delay_cdf[n_steps - 1]:
+                        continue  # the view would come after the horizon
+                    d = 1 + np.searchsorted(delay_cdf, u01, side="right")
                 tv = t + d
                 if tv > n_steps:
                     continue
@@ -440,7 +440,7 @@ def run_replicates(
     indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
     keys, first, last, n_threads,
-    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
+    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
     stop_after_sharers, metrics, series, reach_seg, attribution, node_counts,
 ):
@@ -459,7 +459,8 @@ def run_replicates(
     mode, queue_all : MODE_CASCADE or MODE_THRESHOLD; queue every view (needed when fatigue < 1).
     share_prob_by_step : float64 (n_steps + 1,), stickiness x decay at each view step.
     fatigue, feed_reach : floats in [0, 1].
-    delay_log_median_h, delay_sigma, step_h, fixed_delay_steps : lognormal delay, the step (hours).
+    delay_cdf : float64 (n_steps,), P(delay <= j steps) for j = 1..n_steps (used when fixed_delay_steps is 0).
+    step_h : the step in hours; fixed_delay_steps : a fixed delay in steps, or 0 to draw from delay_cdf.
     threshold_rule, threshold_value : RULE_COUNT or RULE_FRACTION; a fixed threshold or -1 (random).
     engagement_rate, click_rate, conversion_rate : funnel probabilities.
     stop_after_sharers : end a replicate once this many users have posted (0: never); its
@@ -487,7 +488,7 @@ def run_replicates(
             _one_replicate(
                 r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
                 paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
-                mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_log_median_h, delay_sigma, step_h,
+                mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
                 fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
                 stop_after_sharers, state[th], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
                 sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],

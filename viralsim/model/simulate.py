@@ -81,6 +81,22 @@ def _steps_of(times_h, count: int, step: float, horizon: float, what: str) -> np
     return np.floor(t / step + 0.5).astype(np.int64)
 
 
+def _delay_table(median_h: float, sigma: float, step_h: float, n_steps: int) -> tuple[np.ndarray, int]:
+    """Discretised lognormal delay: ``d = max(1, round(L / step))`` steps, L ~ lognormal(ln median, sigma).
+
+    Returns ``(cdf, fixed)``: ``cdf[j - 1] = P(d <= j)`` for j = 1..n_steps, and the fixed delay
+    in steps when ``sigma == 0`` (else 0).  Rounding is half-up: d = j for L/step in [j - 0.5, j + 0.5).
+    """
+    if sigma == 0.0:
+        fixed = max(1, int(math.floor(median_h / step_h + 0.5)))
+        return (np.arange(1, n_steps + 1) >= fixed).astype(np.float64), fixed
+    from scipy.stats import norm
+
+    upper_h = (np.arange(1, n_steps + 1) + 0.5) * step_h
+    cdf = norm.cdf((np.log(upper_h) - math.log(median_h)) / sigma)
+    return np.ascontiguousarray(cdf, dtype=np.float64), 0
+
+
 def _segments(graph: SocialGraph):
     if graph.segment is None:
         return np.zeros(graph.n_nodes, dtype=np.int32), ("all",)
@@ -220,8 +236,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     series = np.zeros((runs, K.N_SERIES, n_steps + 1), dtype=np.int32)
     reach_seg = np.zeros((runs, n_seg), dtype=np.int64)
     attribution = np.zeros((runs, seeds.size), dtype=np.int64)
-    log_median = math.log(model.delay_median)
-    fixed_delay = max(1, int(math.floor(model.delay_median / model.step + 0.5)))
+    delay_cdf, fixed_delay = _delay_table(model.delay_median, model.delay_sigma, model.step, n_steps)
     in_degree = np.ascontiguousarray(graph.in_degree, dtype=np.int64)
 
     old_threads = numba.get_num_threads()
@@ -240,7 +255,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
                 paid_steps, paid_counts, paid_segment, seg_indptr, order,
                 keys, first, last, n_threads,
                 K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, bool(queue_all), share_prob, float(fatigue),
-                float(model.feed_reach), log_median, float(model.delay_sigma), float(model.step), fixed_delay,
+                float(model.feed_reach), delay_cdf, float(model.step), fixed_delay,
                 threshold_rule, float(threshold_value),
                 float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
                 int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts,
