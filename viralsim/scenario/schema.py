@@ -247,7 +247,8 @@ DELAY = Section(
     "platform.delay",
     "Log-normal delay between a post (or share) and its view by a follower.",
     (
-        Key("median", "duration", "Median delay.", "hours", low=0.0, default="1h"),
+        Key("median", "duration", "Median delay (each delay is rounded to whole steps, at least one).", "hours",
+            low=0.0, default="1h"),
         Key("sigma", "float", "Log-normal shape (0 = every delay equals the median).", "log-hours",
             low=0.0, high=5.0, default=0.0),
     ),
