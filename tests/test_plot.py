@@ -4,7 +4,6 @@ The fixture runs three small scenarios (3,000 users, 60 runs, 24 h) through the 
 writes them with the real result writer, exactly as ``viralsim run`` does.
 """
 
-import math
 import re
 import stat
 import subprocess
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 
 from viralsim import compare, load_scenario, simulate
-from viralsim.errors import InvalidParameterError, ViralsimError
+from viralsim.errors import InvalidParameterError
 from viralsim.scenario.outputs import write_compare_outputs, write_run_outputs
 
 SMALL = """\
@@ -434,3 +433,26 @@ def test_cli_help_teaches_by_example(capsys):
     assert "viralsim plot results/baseline" in text and "--kind compare" in text
     for kind in ("spread", "ccdf", "compare", "funnel", "attribution", "sov"):
         assert re.search(rf"^  {kind}\s+\S", text, re.M), kind
+
+
+def test_attribution_csv_round_trip_and_per_seed_figure(world, tmp_path):
+    import shutil
+
+    from viralsim.plotting import ResultsError, attribution, load_results, write_attribution_csv
+
+    folder = tmp_path / "micro"
+    shutil.copytree(world["dirs"]["micro"], folder)
+    sim = world["results"]["micro"]
+    write_attribution_csv(sim, folder)
+    r = load_results([folder]).runs[0]
+    att = r.seed_attribution
+    assert att["labels"] == [str(v) for v in sim.seed_labels]
+    np.testing.assert_array_equal(att["followers"], sim.graph.out_degree[sim.seeds])
+    np.testing.assert_allclose(att["mean"], sim.simulation.attribution.mean(axis=0), rtol=1e-15)
+    fig = attribution(load_results([world["dirs"]["base"], folder]))
+    seeds_ax = fig.axes[1]
+    assert len(seeds_ax.patches) == 12
+    assert all(re.fullmatch(r"account \d+ \([\d,]+ followers\)", t.get_text()) for t in seeds_ax.get_yticklabels())
+    (folder / "attribution.csv").write_text("seed,earned_reach_mean\n1,2\n")
+    with pytest.raises(ResultsError, match=r"attribution.csv line 1: missing column\(s\) followers"):
+        load_results([folder])

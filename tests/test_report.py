@@ -276,3 +276,21 @@ def test_the_browser_check_catches_a_page_that_loads_from_the_network(report, tm
     joined = "\n".join(console)
     assert "VIRALSIM_RESOURCE_ERROR https://cdn.example.com/x.png" in joined
     assert "broken=1" in joined
+
+
+def test_report_from_a_compare_folder_alone(tmp_path):
+    from viralsim import compare
+    from viralsim.report import write_report
+    from viralsim.scenario.outputs import write_compare_outputs
+
+    path = tmp_path / "organic.yaml"
+    path.write_text(SMALL)
+    cmp_ = compare([load_scenario(path), load_scenario(path, ["name=boosted", "platform.feed_reach=0.8"])])
+    folder = write_compare_outputs(cmp_, tmp_path / "cmp")
+    out = write_report([folder], tmp_path / "cmp.html")
+    text = out.read_text()
+    c = _parse(text)
+    assert c.errors == [] and c.tags.count("img") == 1  # the comparison figure: no per-run data for the others
+    d = cmp_.differences["boosted"]["reach"]
+    assert f"{d.mean_diff:+,.0f}" in " ".join(" ".join(c.text).split())
+    assert "does not hold the scenario settings" in text and "common random numbers: every scenario" in text

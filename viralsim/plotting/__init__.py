@@ -24,7 +24,7 @@ from .compare import DEFAULT_COMPARE_METRICS, comparison
 from .distribution import cascade_ccdf, ccdf_points
 from .funnel import FUNNEL_STAGES, funnel
 from .load import (ComparisonResult, Difference, MetricStats, ResultsError, ResultSet, RunResult, differences,
-                   load_results, load_run)
+                   load_results, load_run, seed_attribution_table, write_attribution_csv)
 from .spread import share_of_voice, spread_curves
 from .style import FORMATS, PALETTE, save_figure, scenario_colors
 
@@ -32,7 +32,7 @@ __all__ = ["load_results", "load_run", "ResultSet", "RunResult", "ComparisonResu
            "ResultsError", "differences", "spread_curves", "share_of_voice", "cascade_ccdf", "ccdf_points",
            "comparison", "funnel", "attribution", "reach_sources", "seed_attribution", "save_figure",
            "scenario_colors", "PALETTE", "FORMATS", "KINDS", "make_figure", "write_spread_curve",
-           "FUNNEL_STAGES", "DEFAULT_COMPARE_METRICS"]
+           "FUNNEL_STAGES", "DEFAULT_COMPARE_METRICS", "seed_attribution_table", "write_attribution_csv"]
 
 # kind -> (function, takes a metric?, default metric, short description)
 KINDS: dict[str, tuple[Callable, str, str | None, str]] = {

@@ -43,7 +43,9 @@ def _seed_axis(ax, r, color, top: int) -> None:
     y = np.arange(len(order))[::-1]
     ax.barh(y, mean, color=color, height=0.7, xerr=[np.maximum(mean - lo, 0), np.maximum(hi - mean, 0)],
             error_kw=dict(ecolor="#444444", elinewidth=1, capsize=2))
-    ax.set_yticks(y, [f"account {att['labels'][i]}" for i in order], fontsize=8)
+    fol = att.get("followers")
+    ax.set_yticks(y, [f"account {att['labels'][i]}" + ("" if fol is None else f" ({int(fol[i]):,} followers)")
+                      for i in order], fontsize=8)
     ax.xaxis.set_major_formatter(thousands())
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("earned reach descended from the seed (unique users); whiskers: 5-95% of runs")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -22,6 +22,7 @@ import numpy as np
 from ..errors import InvalidParameterError, ViralsimError
 
 __all__ = ["ResultsError", "MetricStats", "Difference", "RunResult", "ComparisonResult", "ResultSet",
+           "seed_attribution_table", "write_attribution_csv", "ATTRIBUTION_COLUMNS",
            "load_run", "load_results", "differences", "RUN_FILES", "SERIES_METRICS"]
 
 RUN_FILES = ("summary.json", "runs.csv", "timeseries.csv", "manifest.json")
@@ -151,12 +152,7 @@ class RunResult:
         ts = result.timeseries_summary()
         series = {k: {s: np.asarray(v[s], dtype=np.float64) for s in ("mean", "p05", "p95")} for k, v in ts.items()}
         runs = {k: np.asarray(v, dtype=np.float64) for k, v in result.metrics.items()}
-        attribution = None
-        att = getattr(result.simulation, "attribution", None)
-        if att is not None and np.size(att):
-            a = np.asarray(att, dtype=np.float64)
-            attribution = {"labels": [str(v) for v in result.seed_labels], "mean": a.mean(axis=0),
-                           "p05": np.quantile(a, 0.05, axis=0), "p95": np.quantile(a, 0.95, axis=0)}
+        attribution = seed_attribution_table(result)
         return cls(None, result.scenario.name, result.scenario.description or "",
                    {k: MetricStats.from_dict(v) for k, v in summary["metrics"].items()}, runs,
                    np.asarray(result.simulation.times_h, dtype=np.float64), series, summary, man, attribution)
@@ -289,21 +285,65 @@ def _parse_summary(path: Path, doc: dict) -> dict:
     return out
 
 
+ATTRIBUTION_COLUMNS = ("seed", "followers", "earned_reach_mean", "earned_reach_p05", "earned_reach_p95")
+
+
+def seed_attribution_table(result) -> dict | None:
+    """Per seed account of a :class:`viralsim.ScenarioResult`: label, followers, earned reach mean/p05/p95.
+
+    Earned reach of a seed = users reached through shares that descend from that seed's post
+    (``SimulationResult.attribution``).  None when the simulation recorded no attribution.
+    """
+    att = getattr(result.simulation, "attribution", None)
+    if att is None or not np.size(att):
+        return None
+    a = np.asarray(att, dtype=np.float64)
+    seeds = np.asarray(result.seeds)
+    followers = np.asarray(result.graph.out_degree)[seeds] if hasattr(result.graph, "out_degree") else None
+    return {"labels": [str(v) for v in result.seed_labels],
+            "followers": None if followers is None else np.asarray(followers, dtype=np.int64),
+            "mean": a.mean(axis=0), "p05": np.quantile(a, 0.05, axis=0), "p95": np.quantile(a, 0.95, axis=0)}
+
+
+def write_attribution_csv(result, folder: str | Path) -> Path:
+    """Write ``folder/attribution.csv`` (one row per seed) for a ScenarioResult.
+
+    Meant to be called inside :func:`viralsim.scenario.outputs.write_run_outputs`'s temporary
+    folder so the run folder stays atomic; :func:`load_run` reads it when present.
+    """
+    table = seed_attribution_table(result)
+    path = Path(folder) / "attribution.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(ATTRIBUTION_COLUMNS)
+        if table is not None:
+            fol = table["followers"] if table["followers"] is not None else [""] * len(table["labels"])
+            for i, label in enumerate(table["labels"]):
+                w.writerow([label, fol[i], *(repr(float(table[s][i])) for s in ("mean", "p05", "p95"))])
+    return path
+
+
 def _read_attribution(path: Path) -> dict | None:
-    """Optional ``attribution.csv``: seed, earned_reach_mean, earned_reach_p05, earned_reach_p95."""
+    """Optional ``attribution.csv`` (columns :data:`ATTRIBUTION_COLUMNS`); None when absent or empty."""
     if not path.is_file():
         return None
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        need = ("seed", "earned_reach_mean", "earned_reach_p05", "earned_reach_p95")
-        if not rows or any(k not in rows[0] for k in need):
-            raise ResultsError(f"{path}: expected columns {', '.join(need)}")
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = reader.fieldnames or []
+        missing = [k for k in ATTRIBUTION_COLUMNS if k not in header]
+        if missing:
+            raise ResultsError(f"{path} line 1: missing column(s) {', '.join(missing)}")
+        if not rows:
+            return None
+        fol = [r["followers"] for r in rows]
         return {"labels": [r["seed"] for r in rows],
+                "followers": None if any(f == "" for f in fol) else np.array([int(f) for f in fol]),
                 **{s: np.array([float(r[f"earned_reach_{s}"]) for r in rows]) for s in ("mean", "p05", "p95")}}
-    except (OSError, ValueError, csv.Error) as exc:
-        if isinstance(exc, ResultsError):
-            raise
+    except ResultsError:
+        raise
+    except (OSError, ValueError, csv.Error, UnicodeDecodeError) as exc:
         raise ResultsError(f"{path}: {exc}") from None
 
 
