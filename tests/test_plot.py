@@ -380,6 +380,8 @@ def test_unknown_metric_kind_and_suffix(rs, tmp_path):
         spread_curves(rs, "clicks")
     with pytest.raises(InvalidParameterError, match="unknown metric 'reech'"):
         make_figure("ccdf", rs, ["reech"])
+    with pytest.raises(InvalidParameterError, match="no run has a positive reach_paid"):
+        make_figure("ccdf", rs, ["reach_paid"])  # nothing is paid in these scenarios: all zeros
     with pytest.raises(InvalidParameterError, match="unknown plot kind 'pie'"):
         make_figure("pie", rs)
     with pytest.raises(InvalidParameterError, match="does not apply to the funnel"):

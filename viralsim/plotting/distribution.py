@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidParameterError
 from .spread import _as_set
 from .style import figure_title, legend_outside, log_labels, metric_label, new_figure, percent, scenario_colors
 
@@ -46,25 +47,28 @@ def cascade_ccdf(results, metric: str = "reach"):
     rs.check_metric(metric)
     colors = scenario_colors([r.name for r in runs])
     label, unit = metric_label(metric, runs[0].currency)
+    points = {r.name: ccdf_points(r.runs[metric]) for r in runs}
+    if not any(x.size for x, _ in points.values()):
+        raise InvalidParameterError(f"no run has a positive {metric}: a log-log distribution has nothing to show")
     fig, axes = new_figure()
     ax = axes[0, 0]
     for r in runs:
         c, ls = colors[r.name]
         vals = r.runs[metric]
-        x, p = ccdf_points(vals)
+        x, p = points[r.name]
         zeros = int(np.count_nonzero(np.asarray(vals) == 0))
         extra = f", {zeros:,} at 0 not drawn" if zeros else ""
         ax.step(x, p, where="post", color=c, linestyle=ls, linewidth=1.8,
                 label=f"{r.name}\nmedian {np.nanmedian(vals):,.0f}, max {np.nanmax(vals):,.0f}{extra}")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    lo = min((float(np.min(ccdf_points(r.runs[metric])[0])) for r in runs if ccdf_points(r.runs[metric])[0].size),
-             default=1.0)
-    hi = max((float(np.nanmax(r.runs[metric])) for r in runs), default=10.0)
+    lo = min(float(x[0]) for x, _ in points.values() if x.size)
+    hi = max(float(x[-1]) for x, _ in points.values() if x.size)
     log_labels(ax.xaxis, lo, hi)
+    p_min = min(float(p[-1]) for _, p in points.values() if p.size)
     ax.yaxis.set_major_formatter(percent(None))
     n = runs[0].n_runs
-    ax.set_ylim(top=1.05)
+    ax.set_ylim(p_min / 1.5, 1.05)
     ax.set_xlabel(f"{label.lower()} per run, x ({unit}, log scale)")
     ax.set_ylabel(f"share of runs with {label.lower()} >= x (%, log scale)")
     figure_title(fig, f"Cascade-size distribution: share of runs reaching at least x ({n:,} runs per scenario)")
