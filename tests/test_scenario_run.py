@@ -104,7 +104,13 @@ def test_segments_get_exact_shares_reproducibly(small_path):
 
 def test_outputs_parse_and_agree_with_the_result(small_result, tmp_path):
     target = outputs.write_run_outputs(small_result, tmp_path, argv=["viralsim", "run", "small.yaml"])
-    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "runs.csv", "summary.json", "timeseries.csv"]
+    assert sorted(p.name for p in target.iterdir()) == ["attribution.csv", "manifest.json", "runs.csv", "summary.json",
+                                                        "timeseries.csv"]
+    with open(target / "attribution.csv") as fh:
+        attribution = list(csv.DictReader(fh))
+    assert [int(r["seed"]) for r in attribution] == small_result.seed_labels
+    earned = small_result.simulation.attribution.mean(axis=0)
+    np.testing.assert_allclose([float(r["earned_reach_mean"]) for r in attribution], earned, rtol=1e-12)
     summary = json.loads((target / "summary.json").read_text())
     for name, stats in summary["metrics"].items():
         assert set(stats) >= {"mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high"}

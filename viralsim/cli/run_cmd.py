@@ -13,7 +13,8 @@ from ..errors import ScenarioError, ViralsimError
 RUN_EXAMPLES = """\
 examples:
   viralsim run scenarios/baseline.yaml
-      simulate the bundled baseline; writes results/baseline/{summary.json,runs.csv,timeseries.csv,manifest.json}
+      simulate the bundled baseline; writes results/baseline/ (summary.json, runs.csv, timeseries.csv,
+      attribution.csv, manifest.json)
   viralsim run scenarios/micro.yaml --runs 200 --set content.stickiness=0.05 --set campaign.seeding.count=20
       fewer runs, stickier content, 20 seeds (--set values are checked like file values)
   viralsim run scenarios/baseline.yaml --json | python3 -m json.tool
@@ -71,7 +72,7 @@ def register(sub) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     run = sub.add_parser("run", help="simulate scenario files and write reports",
                          description="Simulate one or more scenario files: progress bar, summary table, and "
-                         "DIR/<name>/ with summary.json, runs.csv, timeseries.csv and manifest.json.",
+                         "DIR/<name>/ with summary.json, runs.csv, timeseries.csv, attribution.csv and manifest.json.",
                          epilog=RUN_EXAMPLES, formatter_class=fmt)
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML file(s) or a manifest.json")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder (default: results)")
@@ -168,7 +169,7 @@ def cmd_run(args) -> int:
         console.print(summary_table(result))
         for line in summary_footer(result):
             console.print(line, soft_wrap=True)
-        console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, manifest.json) in "
+        console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, attribution.csv, manifest.json) in "
                       f"{result.wall_time_s:,.1f} s", soft_wrap=True)
     if args.json:
         payload = summaries[0] if len(summaries) == 1 else summaries

@@ -1,6 +1,7 @@
 """Result files and terminal tables for scenario runs and comparisons.
 
-``DIR/<name>/`` holds ``summary.json``, ``runs.csv``, ``timeseries.csv`` and ``manifest.json``;
+``DIR/<name>/`` holds ``summary.json``, ``runs.csv``, ``timeseries.csv``, ``attribution.csv`` (earned
+reach per seed account) and ``manifest.json``;
 the folder is built in a temporary sibling and moved into place, so it never exists half-written.
 """
 
@@ -111,13 +112,16 @@ def _write_timeseries_csv(path: Path, result: ScenarioResult) -> None:
 
 
 def write_run_outputs(result: ScenarioResult, out_dir: str | Path, *, argv: Sequence[str] | None = None) -> Path:
-    """Write ``out_dir/<name>/`` (summary.json, runs.csv, timeseries.csv, manifest.json) atomically."""
+    """Write ``out_dir/<name>/`` (summary.json, runs.csv, timeseries.csv, attribution.csv, manifest.json) atomically."""
     target = Path(out_dir) / result.scenario.name
     with atomic_directory(target) as tmp:
         (tmp / "summary.json").write_text(json.dumps(result.to_summary_dict(), indent=2, allow_nan=False) + "\n",
                                           encoding="utf-8")
         _write_runs_csv(tmp / "runs.csv", result)
         _write_timeseries_csv(tmp / "timeseries.csv", result)
+        from ..plotting.load import write_attribution_csv  # the format the plotting layer reads back
+
+        write_attribution_csv(result, tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest(result, argv=argv), indent=2, allow_nan=False) + "\n",
                                            encoding="utf-8")
     return target
