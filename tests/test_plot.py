@@ -451,7 +451,7 @@ def test_attribution_csv_round_trip_and_per_seed_figure(world, tmp_path):
     assert att["labels"] == [str(v) for v in sim.seed_labels]
     np.testing.assert_array_equal(att["followers"], sim.graph.out_degree[sim.seeds])
     np.testing.assert_allclose(att["mean"], sim.simulation.attribution.mean(axis=0), rtol=1e-15)
-    fig = attribution(load_results([world["dirs"]["base"], folder]))
+    fig = attribution(load_results([folder]))
     seeds_ax = fig.axes[1]
     assert len(seeds_ax.patches) == 12
     assert all(re.fullmatch(r"account \d+ \([\d,]+ followers\)", t.get_text()) for t in seeds_ax.get_yticklabels())
