@@ -151,6 +151,10 @@ def _one_replicate(
     k_ptarget = hash2(key, _P_PAID_TARGET)
     k_pshare = hash2(key, _P_PAID_SHARE)
     fast = mode == MODE_CASCADE and not queue_all
+    unit_affinity = True  # skip a per-arc segment lookup when every multiplier is 1
+    for i in range(affinity.shape[0]):
+        if affinity[i] != 1.0:
+            unit_affinity = False
     aux0 = _NEVER if fast else 0
     for t in range(n_steps + 1):
         head[t] = -1
@@ -291,7 +295,10 @@ def _one_replicate(
                     continue
                 if fast:
                     if tv < state[w, _AUX]:
-                        if uniform(k_share, ctr) < share_prob_by_step[tv] * affinity[segment[w]]:
+                        q = share_prob_by_step[tv]
+                        if not unit_affinity:
+                            q *= affinity[segment[w]]
+                        if uniform(k_share, ctr) < q:
                             state[w, _AUX] = tv
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
                 else:
