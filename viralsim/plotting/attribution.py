@@ -10,9 +10,10 @@ from .style import legend_outside, new_figure, scenario_colors, thousands
 
 __all__ = ["reach_sources", "seed_attribution", "attribution", "SOURCES"]
 
-SOURCES = (("reach_owned", "owned (seeds' own followers)", "#0072B2"),
-           ("reach_paid", "paid (boosted delivery)", "#E69F00"),
-           ("reach_earned", "earned (through shares)", "#009E73"))
+# greys, told apart by lightness, so they never look like a scenario's colour
+SOURCES = (("reach_owned", "owned (seeds' own followers)", "#C4C4C4"),
+           ("reach_paid", "paid (boosted delivery)", "#8A8A8A"),
+           ("reach_earned", "earned (through shares)", "#333333"))
 
 
 def _sources_axis(ax, runs) -> None:
@@ -50,7 +51,8 @@ def _seed_axis(ax, r, color, top: int) -> None:
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("earned reach descended from the seed (unique users); whiskers: 5-95% of runs")
     total = len(att["labels"])
-    shown = f"top {len(order)} of {total:,} seeds" if total > len(order) else f"all {total:,} seeds"
+    shown = (f"top {len(order)} of {total:,} seeds" if total > len(order) else
+             "its only seed" if total == 1 else f"all {total:,} seeds")
     ax.set_title(f"{r.name}: earned reach per seed account ({shown}, mean of {r.n_runs:,} runs)")
 
 
@@ -94,7 +96,10 @@ def seed_attribution(result, top: int = 15):
 
 
 def attribution(results, top: int = 15):
-    """Reach by source for every scenario and, when available, earned reach per seed of the first.
+    """Reach by source for every scenario and, when available, earned reach per seed.
+
+    The per-seed panel shows the scenario with the most seed accounts (the first on ties),
+    where the question "which seeds earned the reach?" has the most to say.
 
     Returns
     -------
@@ -107,7 +112,7 @@ def attribution(results, top: int = 15):
     with_seeds = [r for r in runs if r.seed_attribution is not None]
     if not with_seeds:
         return reach_sources(rs)
-    r = with_seeds[0]
+    r = max(with_seeds, key=lambda q: len(q.seed_attribution["labels"]))
     k = min(top, len(r.seed_attribution["labels"]))
     h1, h2 = 1.0 + 0.6 * len(runs), 1.0 + 0.28 * k
     fig, axes = new_figure(2, 1, size=(9.0, 0.8 + h1 + h2), height_ratios=[h1, h2])
