@@ -314,3 +314,27 @@ def test_degenerate_but_valid_sizes():
     assert barabasi_albert(2, 1, seed=0).n_edges == 1
     assert erdos_renyi(50, 49.0, seed=0).n_edges == 50 * 49 // 2  # p = 1: complete graph
     assert follower(2, 1, 0.0, seed=0).n_arcs == 1  # account 1 follows account 0
+
+
+def test_edge_kernels_rerun_with_more_room_give_the_same_graph():
+    # The kernels refuse to grow arrays in their hot loop: when the edges do not fit they report
+    # it and are rerun with more room.  Force that path with far too little room.
+    from viralsim.kernels import generators as kern
+    from viralsim.random import GRAPH, stream_key
+
+    key = stream_key(3, GRAPH)
+    for kernel, args in [
+        (kern.follower_ends, (2000, 3, 0.5)),
+        (kern.chung_lu_ends, (power_law_weights(2000, 2.5, 6.0, None),)),
+        (kern.block_pairs_ends, (np.array([800, 1200]), np.array([[0.01, 0.002], [0.002, 0.005]]), False)),
+    ]:
+        full, complete = kernel(key, *args, 1.0)
+        assert complete and full.size > 0
+        room, tries = 0.01, 0
+        while True:
+            ends, complete = kernel(key, *args, room)
+            if complete:
+                break
+            assert ends.size == 0
+            room, tries = room * 2, tries + 1
+        assert tries > 0 and np.array_equal(ends, full)

@@ -328,6 +328,16 @@ def _prepare(kind: str, n: int, params: dict, seed, max_bytes) -> tuple[dict, np
     return p, stream_key(seed, GRAPH)
 
 
+def _with_room(kernel, *args) -> np.ndarray:
+    """Run an edge kernel, doubling its room until the edges fit (see viralsim.kernels.generators)."""
+    room = 1.0
+    while True:
+        ends, complete = kernel(*args, room)
+        if complete:
+            return ends
+        room *= 2.0
+
+
 def _from_ends(n: int, ends: np.ndarray, *, directed: bool, name: str, segment=None, segment_names=()) -> SocialGraph:
     indptr, indices, _, _ = csr_from_arcs(n, ends[0::2], ends[1::2], not directed)
     del ends
@@ -359,7 +369,7 @@ def erdos_renyi(n: int, mean_degree: float, *, directed: bool = False, seed=None
     """
     p, key = _prepare("erdos_renyi", n, {"mean_degree": mean_degree, "directed": directed}, seed, max_bytes)
     prob = 0.0 if n < 2 else p["mean_degree"] / (n - 1)
-    ends = kern.block_pairs_ends(key, np.array([n], dtype=np.int64), np.full((1, 1), prob), p["directed"])
+    ends = _with_room(kern.block_pairs_ends, key, np.array([n], dtype=np.int64), np.full((1, 1), prob), p["directed"])
     return _from_ends(n, ends, directed=p["directed"], name=_name("erdos_renyi", n, p))
 
 
@@ -418,7 +428,7 @@ def power_law_weights(n: int, exponent: float, mean_degree: float, max_degree: f
     """Expected degrees for ``configuration``: Pareto quantiles, capped and scaled to the mean.
 
     ``w_i = min(c ((i + 1/2) / n)^(-1 / (exponent - 1)), max_degree)``, decreasing in i, with c
-    found by bisection so that ``mean(w) == mean_degree``.  ``max_degree=None`` uses the
+    solved exactly (in O(n)) so that ``mean(w) == mean_degree``.  ``max_degree=None`` uses the
     structural cutoff ``sqrt(mean_degree * n)`` (capped at n - 1), under which every pair
     probability ``w_u w_v / sum(w)`` is at most 1.
     """
@@ -426,14 +436,15 @@ def power_law_weights(n: int, exponent: float, mean_degree: float, max_degree: f
         max_degree = min(math.sqrt(mean_degree * n), n - 1.0)
         max_degree = max(max_degree, mean_degree)
     x = ((np.arange(n) + 0.5) / n) ** (-1.0 / (exponent - 1.0))
-    lo, hi = 0.0, mean_degree / x.min() if x.min() > 0 else mean_degree
-    for _ in range(200):  # mean(min(c x, cap)) is increasing in c; 200 halvings reach machine precision
-        mid = 0.5 * (lo + hi)
-        if np.minimum(mid * x, max_degree).mean() < mean_degree:
-            lo = mid
-        else:
-            hi = mid
-    return np.minimum(hi * x, max_degree)
+    # With the first k nodes capped, c = (n * mean - k * cap) / sum(x[k:]); the right k is the
+    # smallest with c * x[k] <= cap (x decreases), found for all k at once in O(n).
+    k = np.arange(n)
+    tail = np.cumsum(x[::-1])[::-1]
+    c = (n * mean_degree - k * max_degree) / tail
+    ok = np.flatnonzero(c * x <= max_degree)
+    if ok.size == 0:  # every node at the cap: mean_degree == max_degree
+        return np.full(n, float(max_degree))
+    return np.minimum(c[ok[0]] * x, max_degree)
 
 
 def configuration(n: int, exponent: float, mean_degree: float, max_degree: float | None = None, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -454,7 +465,7 @@ def configuration(n: int, exponent: float, mean_degree: float, max_degree: float
     params = {"exponent": exponent, "mean_degree": mean_degree, "max_degree": max_degree}
     p, key = _prepare("configuration", n, params, seed, max_bytes)
     w = power_law_weights(n, p["exponent"], p["mean_degree"], p["max_degree"])
-    ends = kern.chung_lu_ends(key, w)
+    ends = _with_room(kern.chung_lu_ends, key, w)
     return _from_ends(n, ends, directed=False, name=_name("configuration", n, p))
 
 
@@ -494,7 +505,7 @@ def segmented(
     probs = np.full((k, k), _between_prob(n, sizes, p["between_degree"]) if k > 1 else 0.0)
     for s in range(k):
         probs[s, s] = p["within_degree"] / (sizes[s] - 1) if sizes[s] > 1 else 0.0
-    ends = kern.block_pairs_ends(key, sizes, probs, False)
+    ends = _with_room(kern.block_pairs_ends, key, sizes, probs, False)
     seg = np.repeat(np.arange(k, dtype=np.int32), sizes)
     seg_names = p["names"] or tuple(f"segment_{s}" for s in range(k))
     return _from_ends(n, ends, directed=False, name=_name("segmented", n, p), segment=seg, segment_names=seg_names)
@@ -511,7 +522,7 @@ def follower(n: int, m: int, reciprocity: float, *, seed=None, max_bytes=None) -
     means v follows u (v sees what u shares); follow-backs count as followers for attachment.
     """
     p, key = _prepare("follower", n, {"m": m, "reciprocity": reciprocity}, seed, max_bytes)
-    ends = kern.follower_ends(key, n, p["m"], p["reciprocity"])
+    ends = _with_room(kern.follower_ends, key, n, p["m"], p["reciprocity"])
     return _from_ends(n, ends, directed=True, name=_name("follower", n, p))
 
 

@@ -7,6 +7,12 @@ layout for every generator, so the CSR kernel is compiled once.  Randomness come
 sequential streams of :mod:`viralsim.kernels.rng`, started from the caller's 64-bit key, so a
 graph is a pure function of (key, parameters).
 
+Kernels whose edge count is random allocate ``room`` times the expected count plus 8
+standard deviations and return ``(ends, True)``; in the (astronomically rare) case that this
+is not enough they return ``(empty, False)`` and the caller reruns them with more room, which
+gives the same graph since the draws depend only on the key.  Growing an array inside the hot
+loop instead would make numba reload it on every write (about 3x slower).
+
 The dynamic adjacency used by ``holme_kim`` and ``watts_strogatz`` is a bump-allocated arena:
 node ``u`` owns ``arena[start[u]:start[u] + cap[u]]`` of which ``deg[u]`` are used; a full
 block is moved to the top of the arena with twice the room (amortised O(1) per insertion).
@@ -20,14 +26,6 @@ import numpy as np
 from numba import njit
 
 from .rng import geometric_skip, next_below, next_uniform, seed_stream
-
-
-@njit(cache=True)
-def _grow_ends(ends, used):
-    """A copy of ``ends`` with 1.5x the room (the first ``used`` entries kept)."""
-    bigger = np.empty(max(16, ends.shape[0] + ends.shape[0] // 2), dtype=np.int32)
-    bigger[:used] = ends[:used]
-    return bigger
 
 
 @njit(cache=True)
@@ -280,7 +278,7 @@ def _tri_index(idx):
 
 
 @njit(cache=True)
-def block_pairs_ends(key, sizes, probs, directed):
+def block_pairs_ends(key, sizes, probs, directed, room):
     """Stochastic block model by geometric skipping over each block pair's index space.
 
     Nodes ``offset[r] .. offset[r] + sizes[r] - 1`` form block r; each unordered pair (ordered
@@ -300,7 +298,7 @@ def block_pairs_ends(key, sizes, probs, directed):
                 expected += probs[r, s] * (pairs if directed else pairs / 2.0)
             elif directed or r < s:
                 expected += probs[r, s] * sizes[r] * float(sizes[s])
-    capacity = np.int64(expected + 8.0 * math.sqrt(expected) + 64.0)
+    capacity = np.int64(room * (expected + 8.0 * math.sqrt(expected) + 64.0))
     ends = np.empty(2 * capacity, dtype=np.int32)
     used = 0
     state = np.zeros(1, dtype=np.uint64)
@@ -335,15 +333,15 @@ def block_pairs_ends(key, sizes, probs, directed):
                 else:
                     a, b = _tri_index(idx)
                 if used + 2 > ends.shape[0]:
-                    ends = _grow_ends(ends, used)
+                    return ends[:0], False
                 ends[used] = offsets[r] + a
                 ends[used + 1] = offsets[s] + b
                 used += 2
-    return ends[:used]
+    return ends[:used], True
 
 
 @njit(cache=True)
-def chung_lu_ends(key, weights):
+def chung_lu_ends(key, weights, room):
     """Chung–Lu graph: edge {u, v} (u != v) with probability min(1, w_u w_v / sum(w)).
 
     ``weights`` must be sorted in decreasing order; Miller & Hagberg (2011) skipping makes the
@@ -353,12 +351,12 @@ def chung_lu_ends(key, weights):
     total = 0.0
     for i in range(n):
         total += weights[i]
-    ends = np.empty(2 * np.int64(total / 2.0 + 8.0 * math.sqrt(total / 2.0) + 64.0), dtype=np.int32)
+    ends = np.empty(2 * np.int64(room * (total / 2.0 + 8.0 * math.sqrt(total / 2.0) + 64.0)), dtype=np.int32)
     used = 0
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
     if total <= 0.0:
-        return ends[:0]
+        return ends[:0], True
     for u in range(n - 1):
         v = u + 1
         p = min(weights[u] * weights[v] / total, 1.0)
@@ -369,17 +367,17 @@ def chung_lu_ends(key, weights):
                 q = min(weights[u] * weights[v] / total, 1.0)
                 if next_uniform(state) < q / p:
                     if used + 2 > ends.shape[0]:
-                        ends = _grow_ends(ends, used)
+                        return ends[:0], False
                     ends[used] = u
                     ends[used + 1] = v
                     used += 2
                 p = q
                 v += 1
-    return ends[:used]
+    return ends[:used], True
 
 
 @njit(cache=True)
-def follower_ends(key, n, m, reciprocity):
+def follower_ends(key, n, m, reciprocity, room):
     """Directed follower growth: arcs ``u -> v`` (v follows u), interleaved.
 
     Account v (in order 0..n-1) follows min(v, m) distinct earlier accounts chosen with
@@ -393,7 +391,7 @@ def follower_ends(key, n, m, reciprocity):
     for v in range(n):
         follows += min(v, m)
     expected = follows * (1.0 + reciprocity)
-    ends = np.empty(2 * np.int64(expected + 8.0 * math.sqrt(expected) + 64.0), dtype=np.int32)
+    ends = np.empty(2 * np.int64(room * (expected + 8.0 * math.sqrt(expected) + 64.0)), dtype=np.int32)
     pool = np.empty(n + 2 * follows, dtype=np.int32)
     pooled = 0
     used = 0
@@ -408,7 +406,7 @@ def follower_ends(key, n, m, reciprocity):
                     break
             chosen[i] = u
             if used + 4 > ends.shape[0]:
-                ends = _grow_ends(ends, used)
+                return ends[:0], False
             ends[used] = u
             ends[used + 1] = v
             used += 2
@@ -422,4 +420,4 @@ def follower_ends(key, n, m, reciprocity):
                 pooled += 1
         pool[pooled] = v
         pooled += 1
-    return ends[:used]
+    return ends[:used], True
