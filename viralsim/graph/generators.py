@@ -328,13 +328,17 @@ def _prepare(kind: str, n: int, params: dict, seed, max_bytes) -> tuple[dict, np
     return p, stream_key(seed, GRAPH)
 
 
-def _with_room(kernel, *args) -> np.ndarray:
-    """Run an edge kernel, doubling its room until the edges fit (see viralsim.kernels.generators)."""
+def _with_room(kernel, *args):
+    """Run a kernel, doubling its room until its output fits (see viralsim.kernels.generators).
+
+    Returns the kernel's result without the trailing ``complete`` flag (a bare array when the
+    kernel returns one array and the flag).
+    """
     room = 1.0
     while True:
-        ends, complete = kernel(*args, room)
+        *out, complete = kernel(*args, room)
         if complete:
-            return ends
+            return out[0] if len(out) == 1 else tuple(out)
         room *= 2.0
 
 
@@ -384,7 +388,7 @@ def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph
     O(n m): targets are uniform entries of the array of edge endpoints (Batagelj & Brandes 2005).
     """
     p, key = _prepare("barabasi_albert", n, {"m": m}, seed, max_bytes)
-    pool, offset, _, _ = kern.preferential_attachment_ends(key, n, p["m"], 0.0, True)
+    pool, offset, _, _ = _with_room(kern.preferential_attachment_ends, key, n, p["m"], 0.0, True)
     return _from_ends(n, pool[offset:], directed=False, name=_name("barabasi_albert", n, p))
 
 
@@ -404,7 +408,7 @@ def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None
     O(n m) expected: the triad step samples from a growing adjacency arena in O(1) per try.
     """
     p, key = _prepare("holme_kim", n, {"m": m, "triangle_prob": triangle_prob}, seed, max_bytes)
-    pool, offset, arena, meta = kern.preferential_attachment_ends(key, n, p["m"], p["triangle_prob"], False)
+    pool, offset, arena, meta = _with_room(kern.preferential_attachment_ends, key, n, p["m"], p["triangle_prob"], False)
     name = _name("holme_kim", n, p)
     if p["triangle_prob"] == 0.0:
         return _from_ends(n, pool[offset:], directed=False, name=name)
@@ -420,7 +424,7 @@ def watts_strogatz(n: int, k: int, rewire_prob: float, *, seed=None, max_bytes=N
     edges, so the graph keeps n k / 2 edges); k must be even.
     """
     p, key = _prepare("watts_strogatz", n, {"k": k, "rewire_prob": rewire_prob}, seed, max_bytes)
-    indptr, indices = kern.watts_strogatz_csr(key, n, p["k"], p["rewire_prob"])
+    indptr, indices = _with_room(kern.watts_strogatz_csr, key, n, p["k"], p["rewire_prob"])
     return SocialGraph(indptr, indices, False, name=_name("watts_strogatz", n, p))
 
 

@@ -29,8 +29,8 @@ from .rng import geometric_skip, next_below, next_uniform, seed_stream
 
 
 @njit(cache=True)
-def _adj_init(n, block):
-    """An arena giving each of ``n`` nodes ``block`` slots, plus 1.5 times that as spare room.
+def _adj_init(n, block, room):
+    """An arena giving each of ``n`` nodes ``block`` slots, plus ``1.5 * room`` times that spare.
 
     ``meta[u] = (start, capacity, degree)`` of u's block, kept in one row so that touching a
     node costs one cache miss rather than three.  Returns ``(arena, top, meta)``, ``top`` being
@@ -41,27 +41,16 @@ def _adj_init(n, block):
         meta[u, 0] = u * block
         meta[u, 1] = block
         meta[u, 2] = 0
-    arena = np.empty(n * block * 5 // 2 + 16, dtype=np.int32)  # homes + 1.5x for moved blocks
+    arena = np.empty(np.int64(n * block * (1.0 + 1.5 * room)) + 16, dtype=np.int32)  # homes + moved blocks
     return arena, n * block, meta
-
-
-@njit(cache=True)
-def _adj_reserve(arena, top, room):
-    """``arena``, reallocated 1.5x larger if fewer than ``room`` slots are free above ``top``.
-
-    Callers reserve before a batch of :func:`_adj_add` calls (room for each to move the largest
-    block), so the adds themselves never reallocate: that keeps them cheap enough to inline.
-    """
-    if top + room <= arena.shape[0]:
-        return arena
-    bigger = np.empty(max(arena.shape[0] + arena.shape[0] // 2, top + room), dtype=np.int32)
-    bigger[:top] = arena[:top]
-    return bigger
 
 
 @njit(cache=True, inline="always")
 def _adj_add(arena, top, meta, u, v):
-    """Append ``v`` to u's block, moving a full block to ``top`` with twice the room; returns top."""
+    """Append ``v`` to u's block, moving a full block to ``top`` with twice the room; returns top.
+
+    The caller makes sure there is room (see the module notes on ``room``).
+    """
     d = meta[u, 2]
     if d == meta[u, 1]:
         old = meta[u, 0]
@@ -132,7 +121,7 @@ def _contains(buf, count, v):
 
 
 @njit(cache=True)
-def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
+def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
     """Barabási–Albert (``triangle_prob == 0``) or Holme–Kim growth, as in networkx.
 
     ``star_start``: start from the star on nodes 0..m (networkx ``barabasi_albert_graph``);
@@ -142,9 +131,9 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
     of the node; m candidates are drawn up front, as networkx does, and one already linked is
     replaced by a fresh draw), each further one by a triad step with probability ``triangle_prob`` (a
     uniformly random neighbour of the last PA target not yet linked) or else by PA.
-    Returns ``(pool, offset, arena, meta)``: the edges are ``pool[offset:]`` (interleaved
-    pairs); when ``triangle_prob > 0`` the arena also holds the whole adjacency, for
-    :func:`adjacency_csr`.
+    Returns ``(pool, offset, arena, meta, complete)``: the edges are ``pool[offset:]``
+    (interleaved pairs); when ``triangle_prob > 0`` the arena also holds the whole adjacency,
+    for :func:`adjacency_csr`.  ``complete`` is False when the arena ran out of ``room``.
     """
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
@@ -154,7 +143,7 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
         first, offset, n_edges = m, m, m * (n - m)
     pool = np.empty(offset + 2 * n_edges, dtype=np.int32)
     track = triangle_prob > 0.0
-    arena, top, meta = _adj_init(n if track else 0, 2 * m)
+    arena, top, meta = _adj_init(n if track else 0, 2 * m, room)
     max_cap = 2 * m
     used = 0
     if star_start:
@@ -163,7 +152,8 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
             pool[used + 1] = i
             used += 2
             if track:
-                arena = _adj_reserve(arena, top, 4 * max_cap)
+                if top + 4 * max_cap > arena.shape[0]:
+                    return pool[:0], offset, arena, meta, False
                 top = _adj_add(arena, top, meta, 0, i)
                 top = _adj_add(arena, top, meta, i, 0)
                 max_cap = max(max_cap, meta[0, 1])
@@ -176,7 +166,7 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
     for src in range(first, n):
         frozen = used  # PA draws from the pool as it was before this node
         if track and top + 4 * m * max_cap + 16 > arena.shape[0]:  # room for 2m adds to move a block
-            arena = _adj_reserve(arena, top, 4 * m * max_cap + 16)
+            return pool[:0], offset, arena, meta, False
         for i in range(m):  # m independent loads, so their cache misses overlap
             candidates[i] = pool[next_below(state, frozen)]
         next_candidate = 0
@@ -222,11 +212,11 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start):
                 top = _adj_add(arena, top, meta, src, w)
                 top = _adj_add(arena, top, meta, w, src)
                 max_cap = max(max_cap, meta[w, 1], meta[src, 1])
-    return pool, offset, arena, meta
+    return pool, offset, arena, meta, True
 
 
 @njit(cache=True)
-def watts_strogatz_csr(key, n, k, rewire_prob):
+def watts_strogatz_csr(key, n, k, rewire_prob, room):
     """Watts–Strogatz small world, the networkx ``watts_strogatz_graph`` procedure, as CSR.
 
     Ring lattice (each node linked to its k/2 nearest on each side); then for j = 1..k/2 and
@@ -236,7 +226,7 @@ def watts_strogatz_csr(key, n, k, rewire_prob):
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
     half = k // 2
-    arena, top, meta = _adj_init(n, k + 4)
+    arena, top, meta = _adj_init(n, k + 4, room)
     max_cap = k + 4
     for u in range(n):  # the lattice, written straight into each node's block
         s = meta[u, 0]
@@ -259,11 +249,13 @@ def watts_strogatz_csr(key, n, k, rewire_prob):
                     if ok:
                         _adj_remove(arena, meta, u, v)
                         _adj_remove(arena, meta, v, u)
-                        arena = _adj_reserve(arena, top, 4 * max_cap)
+                        if top + 4 * max_cap > arena.shape[0]:
+                            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
                         top = _adj_add(arena, top, meta, u, w)
                         top = _adj_add(arena, top, meta, w, u)
                         max_cap = max(max_cap, meta[u, 1], meta[w, 1])
-    return adjacency_csr(arena, meta)
+    indptr, indices = adjacency_csr(arena, meta)
+    return indptr, indices, True
 
 
 @njit(cache=True)
