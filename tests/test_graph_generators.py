@@ -338,3 +338,23 @@ def test_edge_kernels_rerun_with_more_room_give_the_same_graph():
             assert ends.size == 0
             room, tries = room * 2, tries + 1
         assert tries > 0 and np.array_equal(ends, full)
+
+
+def test_adjacency_kernels_rerun_with_more_room_give_the_same_graph():
+    from viralsim.kernels import generators as kern
+    from viralsim.random import GRAPH, stream_key
+
+    key = stream_key(4, GRAPH)
+    for kernel, args in [
+        (kern.preferential_attachment_ends, (3000, 4, 0.6, False)),
+        (kern.watts_strogatz_csr, (3000, 6, 0.5)),
+    ]:
+        *full, complete = kernel(key, *args, 1.0)
+        assert complete
+        room, tries = 0.001, 0
+        while True:
+            *out, complete = kernel(key, *args, room)
+            if complete:
+                break
+            room, tries = room * 2, tries + 1
+        assert tries > 0 and np.array_equal(out[1], full[1]) and np.array_equal(out[0], full[0])
