@@ -458,3 +458,19 @@ def test_attribution_csv_round_trip_and_per_seed_figure(world, tmp_path):
     (folder / "attribution.csv").write_text("seed,earned_reach_mean\n1,2\n")
     with pytest.raises(ResultsError, match=r"attribution.csv line 1: missing column\(s\) followers"):
         load_results([folder])
+
+
+def test_drawing_leaves_the_callers_matplotlib_alone(rs, tmp_path):
+    code = f"""
+import sys, matplotlib
+raw = lambda: dict.__getitem__(matplotlib.rcParams, "backend")  # get_backend() would itself import pyplot
+before = {{k: dict.__getitem__(matplotlib.rcParams, k) for k in matplotlib.rcParams}}; backend = raw()
+from viralsim.plotting import load_results, make_figure, save_figure, KINDS
+rs = load_results({[str(r.path) for r in rs.runs]!r})
+for kind in KINDS:
+    save_figure(make_figure(kind, rs), {str(tmp_path)!r} + "/" + kind + ".svg")
+changed = [k for k in matplotlib.rcParams if dict.__getitem__(matplotlib.rcParams, k) != before.get(k)]
+print(changed, raw() == backend, "matplotlib.pyplot" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] True False"

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from .spread import _as_set
-from .style import legend_outside, new_figure, scenario_colors, thousands
+from .style import legend_outside, new_figure, scenario_colors, styled, thousands
 
 __all__ = ["reach_sources", "seed_attribution", "attribution", "SOURCES"]
 
@@ -56,6 +56,7 @@ def _seed_axis(ax, r, color, top: int) -> None:
     ax.set_title(f"{r.name}: earned reach per seed account ({shown}, mean of {r.n_runs:,} runs)")
 
 
+@styled
 def reach_sources(results):
     """Stacked bars of owned, paid and earned reach per scenario (means of the runs).
 
@@ -73,6 +74,7 @@ def reach_sources(results):
     return fig
 
 
+@styled
 def seed_attribution(result, top: int = 15):
     """Earned reach descended from each seed account (mean, 5-95% of runs), the ``top`` largest.
 
@@ -95,6 +97,7 @@ def seed_attribution(result, top: int = 15):
     return fig
 
 
+@styled
 def attribution(results, top: int = 15):
     """Reach by source for every scenario and, when available, earned reach per seed.
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .load import differences
 from .spread import _as_set
-from .style import fmt_number, metric_label, new_figure, scenario_colors, span_formatter
+from .style import fmt_number, metric_label, new_figure, scenario_colors, span_formatter, styled
 
 __all__ = ["comparison", "DEFAULT_COMPARE_METRICS"]
 
@@ -21,6 +21,7 @@ def _default_metrics(rs, diffs) -> list[str]:
     return [m for m in DEFAULT_COMPARE_METRICS if m in have]
 
 
+@styled
 def comparison(results, metrics: Sequence[str] | None = None, *, baseline: str | None = None):
     """One panel per metric: the baseline's mean (dashed line) and each scenario's mean with the 95% CI.
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from .spread import _as_set
-from .style import figure_title, legend_outside, log_labels, metric_label, new_figure, percent, scenario_colors
+from .style import (figure_title, legend_outside, log_labels, metric_label, new_figure, percent, scenario_colors,
+                    styled)
 
 __all__ = ["cascade_ccdf", "ccdf_points"]
 
@@ -30,6 +31,7 @@ def ccdf_points(values) -> tuple[np.ndarray, np.ndarray]:
     return xs[keep], at_least[keep]
 
 
+@styled
 def cascade_ccdf(results, metric: str = "reach"):
     """Complementary CDF of the per-run ``metric`` (cascade size) on log-log axes, one line per scenario.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .spread import _as_set
-from .style import figure_title, fmt_number, legend_outside, log_labels, new_figure, scenario_colors
+from .style import figure_title, fmt_number, legend_outside, log_labels, new_figure, scenario_colors, styled
 
 __all__ = ["funnel", "FUNNEL_STAGES"]
 
@@ -13,6 +13,7 @@ FUNNEL_STAGES = (("impressions", "impressions (views)"), ("engagements", "engage
                  ("clicks", "clicks (to the site)"), ("conversions", "conversions (purchases)"))
 
 
+@styled
 def funnel(results):
     """Mean count at each funnel stage with the 5-95% range of the runs, one bar colour per scenario.
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from .load import ResultSet, RunResult
-from .style import figure_title, legend_outside, metric_label, new_figure, percent, scenario_colors, thousands
+from .style import figure_title, legend_outside, metric_label, new_figure, percent, scenario_colors, styled, thousands
 
 __all__ = ["spread_curves", "share_of_voice"]
 
@@ -37,6 +37,7 @@ def _time_axis(ax, times_h: np.ndarray) -> None:
         ax.set_xlabel("time since the first post (hours)")
 
 
+@styled
 def spread_curves(results, metric: str = "reach", *, names_order=None):
     """Cumulative ``metric`` over time: mean line and 5-95% band of the runs, one colour per scenario.
 
@@ -80,6 +81,7 @@ def spread_curves(results, metric: str = "reach", *, names_order=None):
     return fig
 
 
+@styled
 def share_of_voice(results, metric: str = "impressions"):
     """Each content's share of all cumulative ``metric`` over time (stacked areas summing to 100%).
 

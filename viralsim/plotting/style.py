@@ -6,13 +6,14 @@ matplotlib is imported inside functions only, with the non-interactive Agg backe
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Sequence
 
 from ..errors import InvalidParameterError
 
-__all__ = ["PALETTE", "scenario_colors", "pyplot", "new_figure", "thousands", "percent", "save_figure",
+__all__ = ["PALETTE", "scenario_colors", "styled", "RC", "new_figure", "thousands", "percent", "save_figure",
            "FORMATS", "METRIC_LABELS", "metric_label", "legend_outside", "DPI", "FIGSIZE_IN"]
 
 # Okabe & Ito (2008) "Color Universal Design": distinguishable with every common colour-vision
@@ -72,25 +73,33 @@ def scenario_colors(names: Sequence[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def pyplot():
-    """matplotlib.pyplot on the Agg backend (no display needed), with viralsim's defaults."""
-    import matplotlib
+RC = {
+    "font.size": 10, "axes.titlesize": 11, "axes.titleweight": "bold", "axes.titlelocation": "left",
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+    "legend.frameon": False, "svg.fonttype": "path", "figure.dpi": DPI, "savefig.dpi": DPI,
+    "svg.hashsalt": "viralsim",
+}
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
 
-    plt.rcParams.update({
-        "font.size": 10, "axes.titlesize": 11, "axes.titleweight": "bold", "axes.titlelocation": "left",
-        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
-        "legend.frameon": False, "svg.fonttype": "path", "figure.dpi": DPI, "savefig.dpi": DPI,
-        "svg.hashsalt": "viralsim",
-    })
-    return plt
+def styled(fn):
+    """Run ``fn`` inside viralsim's matplotlib style (``rc_context``): the caller's settings are untouched.
+
+    Figures are drawn on an Agg canvas created directly, never through pyplot, so no display is
+    needed and the caller's backend (e.g. a notebook's) is not switched.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context(RC):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, size: tuple[float, float] = FIGSIZE_IN, **kw):
     """A Figure with constrained layout (room for outside legends); returns ``(fig, axes)``."""
-    pyplot()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -168,6 +177,7 @@ def legend_outside(ax_or_fig, handles=None, labels=None, *, title: str | None = 
         ax_or_fig.legend(handles, labels, title=title, **kw)
 
 
+@styled
 def save_figure(fig, path: str | Path) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix: .png, .svg or .pdf) atomically.
 
@@ -182,7 +192,6 @@ def save_figure(fig, path: str | Path) -> Path:
     fmt = path.suffix.lower()
     if fmt not in FORMATS:
         raise InvalidParameterError(f"output file {path} must end in {', '.join(FORMATS)}; got {fmt or 'no suffix'!r}")
-    pyplot()
     meta = {"Creator": "viralsim"} if fmt != ".png" else {"Software": "viralsim"}
     if fmt == ".svg":
         meta["Date"] = None

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Sequence
 from .._io import atomic_path
 from ..errors import InvalidParameterError, ViralsimError
 from ..plotting.load import MetricStats, ResultSet, differences, load_results
-from ..plotting.style import fmt_number, readable_by_all, metric_label, scenario_colors
+from ..plotting.style import fmt_number, readable_by_all, styled, metric_label, scenario_colors
 from .template import CSS, PAGE
 
 __all__ = ["build_report", "write_report", "REPORT_METRICS", "figure_list"]
@@ -34,13 +34,11 @@ COMPARE_METRICS = ("reach", "reach_earned", "impressions", "impressions_earned",
 E = html.escape
 
 
+@styled
 def _svg_data(fig) -> str:
     """The figure as an ``<img>`` data URI (SVG, text drawn as paths: no fonts needed)."""
     import io
 
-    from ..plotting.style import pyplot
-
-    pyplot()
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "viralsim"})
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
