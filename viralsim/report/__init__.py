@@ -216,9 +216,11 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         reach = m.get("reach")
         if reach is None:
             continue
+        dec = _decimals([reach.mean], "reach")
         lines = [f'<div class="name">{_swatch(colors[name])}{E(name)}</div>',
-                 f'<div class="big">{reach.mean:,.0f}</div><div class="small">mean reach (unique users); 90% of runs '
-                 f"{fmt_number(reach.p05)} to {fmt_number(reach.p95)}</div>"]
+                 f'<div class="big">{_num(reach.mean, "reach", "", dec)}</div><div class="small">mean reach '
+                 f'(unique users); 90% of runs {_num(reach.p05, "reach", "", dec)} to '
+                 f'{_num(reach.p95, "reach", "", dec)}</div>']
         if "emv" in m:
             lines.append(f'<div class="small">EMV {E(fmt_number(m["emv"].mean, "emv", currency))}'
                          + (f', ROI {E(fmt_number(m["roi"].mean, "roi"))}' if "roi" in m and
