@@ -71,12 +71,14 @@ def register(sub) -> None:
 
 
 def _kinds_help() -> str:
+    """One line per figure kind, for the epilog."""
     from ..plotting import KINDS
 
     return "".join(f"  {k:<12} {v[3]}\n" for k, v in KINDS.items())
 
 
 def cmd_plot(args) -> int:
+    """Load the result folders, draw ``--kind`` and write it (format from the suffix)."""
     from ..errors import InvalidParameterError
     from ..plotting import FORMATS, KINDS, load_results, make_figure, save_figure
 
@@ -99,6 +101,7 @@ def cmd_plot(args) -> int:
 
 
 def cmd_report(args) -> int:
+    """Write the self-contained HTML report."""
     from ..report import write_report
 
     out = write_report(args.results, args.output, title=args.title, baseline=args.baseline)
