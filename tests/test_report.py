@@ -220,8 +220,10 @@ window.addEventListener("load", function () {
   for (var i = 0; i < imgs.length; i++) {
     if (!imgs[i].complete || imgs[i].naturalWidth === 0) { bad.push(imgs[i].alt); }
   }
-  var wide = document.documentElement.scrollWidth > window.innerWidth;
-  console.log("VIRALSIM_PROBE images=" + imgs.length + " broken=" + bad.length + " overflow=" + wide);
+  var wide = document.documentElement.scrollWidth > window.innerWidth, cut = 0;
+  document.querySelectorAll(".table-wrap").forEach(function (t) { if (t.scrollWidth > t.clientWidth + 1) { cut++; } });
+  console.log("VIRALSIM_PROBE images=" + imgs.length + " broken=" + bad.length + " overflow=" + wide +
+              " tables_scrolling=" + cut);
 });
 </script>"""
 
@@ -266,7 +268,7 @@ def test_report_in_headless_chromium(report, tmp_path):
     # with a probe: every figure decoded, nothing wider than a laptop screen
     console, _ = _chromium(_with_probe(report, tmp_path / "probed.html"), tmp_path / "probed.png")
     assert len(console) == 1, console
-    assert re.search(r'"VIRALSIM_PROBE images=8 broken=0 overflow=false"', console[0]), console[0]
+    assert re.search(r'"VIRALSIM_PROBE images=8 broken=0 overflow=false tables_scrolling=0"', console[0]), console[0]
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium; .ci/run does)")

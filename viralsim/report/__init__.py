@@ -284,42 +284,45 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         doc.add(f"<p>Baseline: <strong>{E(base_name)}</strong>. Difference = scenario minus baseline, with its 95% "
                 f"confidence interval; <strong>bold</strong> when the interval excludes 0. P(beats) = share of "
                 f"runs where the scenario's value exceeds the baseline's (ties count half). {how}</p>")
-        head = ["metric", f"{_swatch(colors[base_name])}{E(base_name)}"
-                + (" (baseline)" if base_name != "baseline" else "")]
-        for name in diffs:
-            head += [f"{_swatch(colors[name])}{E(name)}", "difference", "P(beats)"]
-        rows = []
-        for metric in COMPARE_METRICS:
-            per = [diffs[n].get(metric) for n in diffs]
-            if all(d is None for d in per):
-                continue
-            label, unit = metric_label(metric, currency)
-            first = next(d for d in per if d is not None)
-            dec = _decimals([first.baseline_mean] + [d.scenario_mean for d in per if d is not None], metric)
-            unit_txt = "percentage points" if metric == "roi" else unit
-            cells = [f'<td>{E(label)} <span class="rng">{E(unit)}</span></td>',
-                     f'<td class="num">{E(_num(first.baseline_mean, metric, currency, dec))}</td>']
-            for d in per:
-                if d is None:
-                    cells += ["<td>n/a</td>"] * 3
+        alternatives = list(diffs)
+        for i in range(0, len(alternatives), 2):  # at most 2 scenarios per table: it must fit a screen and a page
+            chunk = alternatives[i:i + 2]
+            head = ["metric", f"{_swatch(colors[base_name])}{E(base_name)}"
+                    + (" (baseline)" if base_name != "baseline" else "")]
+            for name in chunk:
+                head += [f"{_swatch(colors[name])}{E(name)}", "difference", "P(beats)"]
+            rows = []
+            for metric in COMPARE_METRICS:
+                per = [diffs[n].get(metric) for n in chunk]
+                if all(d is None for d in per):
                     continue
-                clear = math.isfinite(d.ci95_low) and (d.ci95_low > 0 or d.ci95_high < 0)
-                if metric == "roi":  # a difference of two ROIs is in percentage points
-                    pts = [v * 100 for v in (d.mean_diff, d.ci95_low, d.ci95_high)]
-                    pd = _decimals(pts, "") or 0
-                    fmt = [f"{v:+,.{pd}f}" for v in pts]
-                else:
-                    fmt = [_num(v, metric, "", dec) for v in (d.mean_diff, d.ci95_low, d.ci95_high)]
-                    fmt[0] = ("+" if d.mean_diff > 0 else "") + fmt[0]
-                ci = f"95% CI {fmt[1]} to {fmt[2]}" if math.isfinite(d.ci95_low) else ""
-                diff_txt = E(fmt[0] + (" pts" if metric == "roi" else ""))
-                cells += [f'<td class="num">{E(_num(d.scenario_mean, metric, currency, dec))}</td>',
-                          f'<td class="num" title="{E(unit_txt)}">'
-                          f'{"<strong>" + diff_txt + "</strong>" if clear else diff_txt}'
-                          f'<span class="rng">{E(ci)}</span></td>',
-                          f"<td>{'n/a' if not math.isfinite(d.p_beats) else f'{d.p_beats:.0%}'}</td>"]
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        doc.table(head, rows)
+                label, unit = metric_label(metric, currency)
+                first = next(d for d in per if d is not None)
+                dec = _decimals([first.baseline_mean] + [d.scenario_mean for d in per if d is not None], metric)
+                unit_txt = "percentage points" if metric == "roi" else unit
+                cells = [f'<td>{E(label)} <span class="rng">{E(unit)}</span></td>',
+                         f'<td class="num">{E(_num(first.baseline_mean, metric, currency, dec))}</td>']
+                for d in per:
+                    if d is None:
+                        cells += ["<td>n/a</td>"] * 3
+                        continue
+                    clear = math.isfinite(d.ci95_low) and (d.ci95_low > 0 or d.ci95_high < 0)
+                    if metric == "roi":  # a difference of two ROIs is in percentage points
+                        pts = [v * 100 for v in (d.mean_diff, d.ci95_low, d.ci95_high)]
+                        pd = _decimals(pts, "") or 0
+                        fmt = [f"{v:+,.{pd}f}" for v in pts]
+                    else:
+                        fmt = [_num(v, metric, "", dec) for v in (d.mean_diff, d.ci95_low, d.ci95_high)]
+                        fmt[0] = ("+" if d.mean_diff > 0 else "") + fmt[0]
+                    ci = f"95% CI {fmt[1]} to {fmt[2]}" if math.isfinite(d.ci95_low) else ""
+                    diff_txt = E(fmt[0] + (" pts" if metric == "roi" else ""))
+                    cells += [f'<td class="num">{E(_num(d.scenario_mean, metric, currency, dec))}</td>',
+                              f'<td class="num" title="{E(unit_txt)}">'
+                              f'{"<strong>" + diff_txt + "</strong>" if clear else diff_txt}'
+                              f'<span class="rng">{E(ci)}</span></td>',
+                              f"<td>{'n/a' if not math.isfinite(d.p_beats) else f'{d.p_beats:.0%}'}</td>"]
+                rows.append("<tr>" + "".join(cells) + "</tr>")
+            doc.table(head, rows)
         for c in results.comparisons:
             for note in c.document.get("notes", []):
                 doc.add(f'<p class="note">{E(str(note))}</p>')
