@@ -474,3 +474,22 @@ print(changed, raw() == backend, "matplotlib.pyplot" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[] True False"
+
+
+def test_ccdf_of_many_runs_is_thinned_for_drawing_but_keeps_its_shape():
+    from viralsim.plotting.distribution import ccdf_points, thin_ccdf
+
+    rng = np.random.default_rng(1)
+    values = np.floor(rng.lognormal(6.0, 1.5, 100_000))  # ~8,000 distinct cascade sizes
+    x, p = ccdf_points(values)
+    tx, tp = thin_ccdf(x, p)
+    assert x.size > 5_000 and tx.size <= 1_500
+    idx = np.searchsorted(x, tx)
+    np.testing.assert_array_equal(x[idx], tx)  # kept points are exact points of the CCDF
+    np.testing.assert_array_equal(tp, p[idx])
+    assert idx[0] == 0 and idx[-1] == x.size - 1
+    np.testing.assert_array_equal(idx[-375:], np.arange(x.size - 375, x.size))  # the sparse tail, whole
+    head = idx[:-375]
+    step = np.log10(x[head[-1]] / x[0]) / (1_500 - 375)
+    gaps = np.log10(x[head[1:]] / x[head[:-1]])
+    assert np.all((np.diff(head) == 1) | (gaps <= 2 * step))  # no gap wider than the log grid
