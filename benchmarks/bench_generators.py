@@ -169,6 +169,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="1e5,1e6", help="comma-separated node counts (default 1e5,1e6)")
     ap.add_argument("--kinds", default=",".join(PARAMS), help="generators to run")
     ap.add_argument("--networkx-max", type=float, default=1e5, help="largest n for networkx (default 1e5)")
+    ap.add_argument("--peers", default="networkit,networkx", help="peers to time (default networkit,networkx; '' for none)")
     ap.add_argument("--threads", type=int, default=1, help="threads for NetworKit/numba (default 1)")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -177,13 +178,15 @@ def main() -> int:
         child(lib, kind, int(n), int(repeats))
         return 0
 
-    try:
-        import networkit  # noqa: F401
+    peers = {p for p in args.peers.split(",") if p}
+    have_nk = False
+    if "networkit" in peers:
+        try:
+            import networkit  # noqa: F401
 
-        have_nk = True
-    except ImportError:
-        have_nk = False
-        print("note: NetworKit is not installed (pip install networkit); its column is skipped")
+            have_nk = True
+        except ImportError:
+            print("note: NetworKit is not installed (pip install networkit); its column is skipped")
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     kinds = args.kinds.split(",")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, threads={args.threads}; "
@@ -200,7 +203,7 @@ def main() -> int:
                 print(f"{kind:16} {n:>7.0e} viralsim failed: {ours['error']}", flush=True)
                 continue
             nk_res = measure("networkit", kind, n, repeats, args.threads) if have_nk else None
-            nx_res = measure("networkx", kind, n, 1, args.threads) if n <= args.networkx_max else None
+            nx_res = measure("networkx", kind, n, 1, args.threads) if "networkx" in peers and n <= args.networkx_max else None
 
             def col(res, width, rwidth):
                 if res is None:
