@@ -99,7 +99,9 @@ def _delay_table(median_h: float, sigma: float, step_h: float, n_steps: int) -> 
 
 def _segments(graph: SocialGraph):
     if graph.segment is None:
-        return np.zeros(graph.n_nodes, dtype=np.int32), ("all",)
+        zeros = np.zeros(graph.n_nodes, dtype=np.int32)
+        zeros.flags.writeable = False  # same numba type as a graph's (read-only) labels: one compilation
+        return zeros, ("all",)
     return graph.segment, tuple(graph.segment_names)
 
 
