@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import math
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 
 from naive import ic_activation_probabilities, lt_activation_probabilities, mean_pairwise_distance
 from viralsim.graph import SocialGraph
-from viralsim.model import CascadeModel, ThresholdModel, simulate
+from viralsim.model import CascadeModel, PaidPlacement, ThresholdModel, simulate
 from viralsim.model.simulate import _run
 
 RUNS = 20_000
@@ -51,11 +53,15 @@ def test_ic_activation_probabilities_match_enumeration(name, p):
 
 
 @pytest.mark.parametrize("name", sorted(SMALL_GRAPHS))
-def test_linear_threshold_activation_probabilities_match_enumeration(name):
+@pytest.mark.parametrize("rule", ["fraction", "count"])
+def test_linear_threshold_activation_probabilities_match_enumeration(name, rule):
+    # "count" with a uniform threshold on {1..d} also activates with probability k/d given k
+    # active in-neighbours, so it is linear threshold too
     n, edges, undirected, seeds = SMALL_GRAPHS[name]
     g = _graph(n, edges, directed=not undirected)
     exact = np.array(lt_activation_probabilities(n, _arcs_of(g), seeds))
-    res = simulate(g, ThresholdModel.linear_threshold(horizon=50), seeds, runs=RUNS, seed=5, node_stats=True)
+    model = ThresholdModel(rule=rule, threshold=None, horizon=50)
+    res = simulate(g, model, seeds, runs=RUNS, seed=5, node_stats=True)
     se = np.sqrt(np.maximum(exact * (1 - exact), 1e-12) / RUNS)
     assert np.all(np.abs(res.node_share_prob - exact) <= 4 * se + 1e-12), (res.node_share_prob, exact)
 
@@ -109,8 +115,9 @@ def test_fast_path_equals_queue_every_view_when_fatigue_is_one():
     model = CascadeModel(stickiness=0.2, feed_reach=0.6, half_life=12.0, delay_median=2.0, delay_sigma=0.8,
                          engagement_rate=0.1, click_rate=0.05, conversion_rate=0.3, horizon=48.0)
     seeds = np.array([0, 5, 17])
-    a = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], (), True, queue_all=False)
-    b = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], (), True, queue_all=True)
+    paid = (PaidPlacement(4.0, 500), PaidPlacement(9.0, 200))
+    a = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], paid, True, queue_all=False)
+    b = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], paid, True, queue_all=True)
     for k in a.metrics:
         np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
     for k in a.timeseries:
@@ -118,3 +125,35 @@ def test_fast_path_equals_queue_every_view_when_fatigue_is_one():
     np.testing.assert_array_equal(a.attribution, b.attribution)
     np.testing.assert_array_equal(a.node_share_prob, b.node_share_prob)
     assert a.metrics["shares"].mean() > 10  # the comparison exercised real cascades
+
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def test_certain_sharing_on_the_facebook_graph_matches_networkx_bfs():
+    # p = 1: everyone connected to the seeds shares, generation = BFS distance (networkx as oracle)
+    path = DATA / "facebook_combined.txt.gz"
+    if not path.exists():
+        pytest.skip(f"real data not found at {path} (see /work/shared/data/README.md)")
+    with gzip.open(path, "rt") as fh:
+        edges = np.loadtxt(fh, dtype=np.int64)
+    nxg = nx.Graph()
+    nxg.add_edges_from(edges.tolist())
+    n = int(edges.max()) + 1
+    g = SocialGraph.from_arcs(n, edges[:, 0], edges[:, 1], directed=False)
+    seeds = [0, 1912]
+    res = simulate(g, CascadeModel.independent_cascade(1.0, horizon=100), seeds, runs=2, seed=0, node_stats=True)
+    dist = nx.multi_source_dijkstra_path_length(nxg, seeds)
+    component = np.zeros(n)
+    component[list(dist)] = 1.0
+    np.testing.assert_array_equal(res.node_share_prob, component)
+    assert np.all(res.metrics["depth"] == max(dist.values()))
+    assert np.all(res.metrics["shares"] == len(dist) - len(seeds))
+    # every poster's followers view the post: impressions = sum of the posters' degrees
+    assert np.all(res.metrics["impressions"] == sum(nxg.degree(v) for v in dist))
+    # new reach per step: a user at BFS distance t first views at step t; a seed first views one
+    # step after its earliest-posting neighbour
+    first_view = [d for v, d in dist.items() if v not in seeds]
+    first_view += [1 + min(dist[u] for u in nxg.neighbors(s)) for s in seeds]
+    reach_by_step = np.bincount(first_view, minlength=101)
+    np.testing.assert_array_equal(res.timeseries["reach"][0], reach_by_step)
