@@ -138,7 +138,11 @@ def _one_replicate(
     sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
     metrics_row, series_row, reach_seg_row, attribution_row, node_counts, record_nodes,
 ):
-    """Simulate replicate r (key ``key``) with one thread's buffers; write its output rows."""
+    """Simulate replicate r (key ``key``) with one thread's buffers; write its output rows.
+
+    Returns True (and leaves the rows incomplete) if the event pool overflowed; the pool always
+    holds the seeds' and paid events, so only views can overflow it.
+    """
     n = indptr.shape[0] - 1
     n_steps = share_prob_by_step.shape[0] - 1
     n_seeds = seeds.shape[0]
@@ -299,9 +303,13 @@ def _one_replicate(
                         if not unit_affinity:
                             q *= affinity[segment[w]]
                         if uniform(k_share, ctr) < q:
+                            if top == pool_node.shape[0]:
+                                return True  # pool full: the caller reruns this replicate with a larger pool
                             state[w, _AUX] = tv
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
                 else:
+                    if top == pool_node.shape[0]:
+                        return True
                     top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
             if stopped:
                 break
@@ -440,18 +448,19 @@ def _one_replicate(
     m[23] = kf_sum / kf_terms if kf_terms > 0 else np.nan
     m[24] = seed_posts
     m[25] = arcs_traversed
+    return False
 
 
 @njit(cache=True, parallel=True)
 def run_replicates(
     indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
-    keys, first, last, n_threads,
+    keys, replicate_ids, n_threads, pool_cap,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts,
+    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow,
 ):
-    """Run replicates ``first .. last - 1`` in parallel, thread ``th`` taking r = first + th + k T.
+    """Run the replicates ``replicate_ids`` in parallel, thread ``th`` taking ids[th], ids[th + T], ...
 
     Parameters
     ----------
@@ -462,7 +471,10 @@ def run_replicates(
     random_seed : bool; if True each replicate draws its own uniformly random seed(s) from its key.
     paid_steps, paid_counts, paid_segment : int64 per paid placement (segment -1 means anyone).
     seg_indptr, seg_nodes : nodes grouped by segment (for paid targeting).
-    keys : uint64 per replicate (all runs); first, last : the batch; n_threads : buffers to use.
+    keys : uint64 per replicate (all runs); replicate_ids : int64, the replicates to run.
+    n_threads : sets of buffers (one per thread).
+    pool_cap : event-pool entries per thread (at least seeds + paid impressions + 1); a replicate
+        needing more is flagged in ``overflow`` and must be rerun with a larger pool.
     mode, queue_all : MODE_CASCADE or MODE_THRESHOLD; queue every view (needed when fatigue < 1).
     share_prob_by_step : float64 (n_steps + 1,), stickiness x decay at each view step.
     fatigue, feed_reach : floats in [0, 1].
@@ -472,12 +484,12 @@ def run_replicates(
     engagement_rate, click_rate, conversion_rate : funnel probabilities.
     stop_after_sharers : end a replicate once this many users have posted (0: never); its
         metrics then describe the truncated cascade (used to classify outbreaks as large).
-    metrics, series, reach_seg, attribution : outputs for all runs (rows first..last-1 written).
+    metrics, series, reach_seg, attribution : outputs for all runs (rows replicate_ids written).
+    overflow : uint8 per run, set to 1 for a replicate whose pool overflowed.
     node_counts : int64 (n_threads, 2, n or 0): per-thread counts of (shared, reached) per node.
     """
     n = indptr.shape[0] - 1
     n_steps = share_prob_by_step.shape[0] - 1
-    pool_cap = indices.shape[0] + seeds.shape[0] + paid_counts.sum() + 1
     state = np.zeros((n_threads, n, _NSTATE), dtype=np.int32)
     touched = np.empty((n_threads, n), dtype=np.int32)
     head = np.empty((n_threads, n_steps + 1), dtype=np.int32)
@@ -490,9 +502,10 @@ def run_replicates(
     stream = np.empty((n_threads, 1), dtype=np.uint64)
     record_nodes = node_counts.shape[2] > 0
     for th in prange(n_threads):
-        r = first + th
-        while r < last:
-            _one_replicate(
+        slot = th + 0
+        while slot < replicate_ids.shape[0]:
+            r = replicate_ids[slot]
+            overflow[r] = _one_replicate(
                 r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
                 paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
                 mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
@@ -501,4 +514,4 @@ def run_replicates(
                 sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
                 stream[th], metrics[r], series[r], reach_seg[r], attribution[r], node_counts[th], record_nodes,
             )
-            r += n_threads
+            slot += n_threads

@@ -169,7 +169,8 @@ def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=No
 
 
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
-         *, queue_all: bool | None = None, stop_after_sharers: int = 0) -> SimulationResult:
+         *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None
+         ) -> SimulationResult:
     if not isinstance(graph, SocialGraph):
         raise InvalidParameterError(f"graph must be a SocialGraph; got {type(graph).__name__}")
     if not isinstance(model, (CascadeModel, ThresholdModel)):
@@ -241,28 +242,46 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     delay_cdf, fixed_delay = _delay_table(model.delay_median, model.delay_sigma, model.step, n_steps)
     in_degree = np.ascontiguousarray(graph.in_degree, dtype=np.int64)
 
+    # Event pool per thread: O(n) by default; a replicate that needs more (each arc carries at
+    # most one view, so n_arcs + seeds + paid always suffices) is rerun with the full bound.
+    fixed_events = seeds.size + int(paid_counts.sum()) + 1
+    full_cap = graph.n_arcs + fixed_events
+    if pool_cap is None:
+        pool_cap = min(full_cap, 2 * graph.n_nodes + fixed_events + 1024)
+    pool_cap = max(int(pool_cap), fixed_events)  # (a smaller pool_cap is for tests of the rerun path)
+    overflow = np.zeros(runs, dtype=np.uint8)
+    node_counts_total = np.zeros((2, graph.n_nodes if node_stats else 0), dtype=np.int64)
+
+    def run_ids(ids: np.ndarray, cap: int, n_threads: int) -> None:
+        node_counts = np.zeros((n_threads, 2, graph.n_nodes if node_stats else 0), dtype=np.int64)
+        K.run_replicates(
+            graph.indptr, graph.indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
+            paid_steps, paid_counts, paid_segment, seg_indptr, order,
+            keys, ids, n_threads, cap,
+            K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, bool(queue_all), share_prob, float(fatigue),
+            float(model.feed_reach), delay_cdf, float(model.step), fixed_delay,
+            threshold_rule, float(threshold_value),
+            float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
+            int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts, overflow,
+        )
+        node_counts_total[...] += node_counts.sum(axis=0)
+
     old_threads = numba.get_num_threads()
     try:
         if threads is not None:
             numba.set_num_threads(threads)
         n_threads = min(numba.get_num_threads(), runs)
-        node_counts_total = np.zeros((2, graph.n_nodes if node_stats else 0), dtype=np.int64)
         # batches only so that a progress bar can move; each costs one O(n) buffer initialisation
         batch = runs if progress is None else max(n_threads, -(-runs // 20))
         for first in range(0, runs, batch):
             last = min(runs, first + batch)
-            node_counts = np.zeros((n_threads, 2, graph.n_nodes if node_stats else 0), dtype=np.int64)
-            K.run_replicates(
-                graph.indptr, graph.indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
-                paid_steps, paid_counts, paid_segment, seg_indptr, order,
-                keys, first, last, n_threads,
-                K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, bool(queue_all), share_prob, float(fatigue),
-                float(model.feed_reach), delay_cdf, float(model.step), fixed_delay,
-                threshold_rule, float(threshold_value),
-                float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
-                int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts,
-            )
-            node_counts_total += node_counts.sum(axis=0)
+            run_ids(np.arange(first, last, dtype=np.int64), pool_cap, min(n_threads, last - first))
+            again = np.flatnonzero(overflow[first:last]).astype(np.int64) + first
+            if again.size:
+                for out in (metrics, series, reach_seg, attribution):
+                    out[again] = 0
+                pool_cap = full_cap  # this scenario needs big pools: use them from now on
+                run_ids(again, pool_cap, min(n_threads, again.size))
             if progress is not None:
                 progress(last - first)
     finally:
