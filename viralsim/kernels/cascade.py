@@ -3,7 +3,8 @@
 One replicate is a discrete-event simulation over integer time steps with a calendar (bucket)
 queue: bucket ``t`` is a FIFO linked list of events in a pool.  Each user posts at most once
 (a seed's own post or a share), so each arc carries at most one organic view per replicate and
-the pool never needs more than ``n_arcs + n_seeds + n_paid`` entries.
+``n_arcs + n_seeds + n_paid`` entries always suffice.  The caller may give a smaller (O(n)) pool:
+a replicate that fills it stops, is flagged, and is rerun with the full bound.
 
 Three ways of deciding shares share the same code:
 

@@ -1,8 +1,12 @@
 """The model layer: cascade and threshold models, Monte Carlo simulation and typed results.
 
->>> from viralsim.model import CascadeModel, simulate
->>> result = simulate(graph, CascadeModel(stickiness=0.05, feed_reach=0.3), seeds=[0, 1], runs=1000, seed=1)
->>> result.summary()["reach"].mean
+Example (``graph`` is a :class:`viralsim.graph.SocialGraph`)::
+
+    from viralsim.model import CascadeModel, simulate
+    result = simulate(graph, CascadeModel(stickiness=0.05, feed_reach=0.3), seeds=[0, 1], runs=1000, seed=1)
+    result.summary()["reach"].mean
+
+Semantics of every parameter and metric: ``docs/model.md``.
 """
 
 from .params import CascadeModel, ThresholdModel
