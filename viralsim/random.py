@@ -49,9 +49,13 @@ def stream_key(seed: SeedLike, *path: int) -> np.uint64:
 
 
 def replicate_keys(seed: SeedLike, runs: int, *, first: int = 0) -> np.ndarray:
-    """Keys (uint64, one per replicate) for replicates ``first .. first + runs - 1``."""
-    ss = as_seed_sequence(seed)
-    keys = np.empty(runs, dtype=np.uint64)
-    for i in range(runs):  # O(runs) key derivation, microseconds each; the simulation itself is in numba
-        keys[i] = child(ss, REPLICATES, first + i).generate_state(1, np.uint64)[0]
-    return keys
+    """Keys (uint64, one per replicate) for replicates ``first .. first + runs - 1``.
+
+    The child sequence ``(REPLICATES,)`` of the seed gives one 64-bit base key; replicate ``i``'s
+    key is ``hash2(base, i)``, the same counter-based construction every draw in the kernels
+    uses.  A key depends only on (seed, i): not on batching, threads or the number of runs.
+    """
+    from .kernels.rng import derive_keys
+
+    base = child(as_seed_sequence(seed), REPLICATES).generate_state(1, np.uint64)[0]
+    return derive_keys(base, np.int64(first), np.int64(runs))

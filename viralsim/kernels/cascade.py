@@ -35,7 +35,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .rng import binomial, hash2, next_uniform, seed_stream, uniform
+from .rng import binomial, binomial_from_uniform, hash2, seed_stream, uniform
 
 # ---- output layout (the model layer names these) ------------------------------------------
 METRIC_NAMES = (
@@ -133,7 +133,7 @@ def _push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
 def _one_replicate(
     r, key, indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
-    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
+    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
     stop_after_sharers, state, touched, head, tail, pool_node, pool_src, pool_next,
     sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
@@ -290,7 +290,12 @@ def _one_replicate(
                     u01 = uniform(k_delay, ctr)
                     if u01 >= delay_cdf[n_steps - 1]:
                         continue  # the view would come after the horizon
-                    d = 1 + np.searchsorted(delay_cdf, u01, side="right")
+                    # indexed search (Chen & Asau): the guide points at or below the answer,
+                    # the same index as searchsorted(delay_cdf, u01, side="right")
+                    i = delay_guide[np.int64(u01 * delay_guide.shape[0])]
+                    while delay_cdf[i] <= u01:
+                        i += 1
+                    d = 1 + i
                 tv = t + d
                 if tv > n_steps:
                     continue
@@ -348,15 +353,16 @@ def _one_replicate(
         views_total += nv
         views_earned += ne
         if click_rate > 0.0:
-            seed_stream(stream, k_funnel, w)
-            ce = binomial(stream, ne, click_rate)
-            co = binomial(stream, nv - ne, click_rate)
+            # three named uniforms per user: earned clicks, other clicks, conversion
+            ctr3 = np.int64(w) * 3
+            ce = binomial_from_uniform(uniform(k_funnel, ctr3), ne, click_rate)
+            co = binomial_from_uniform(uniform(k_funnel, ctr3 + 1), nv - ne, click_rate)
             c = ce + co
             clicks += c
             clicks_earned += ce
             if c > 0 and conversion_rate > 0.0:
                 # P(at least one of c clicks converts) = 1 - (1 - conversion_rate)^c
-                if next_uniform(stream) < -math.expm1(c * p_no_conv_log):
+                if uniform(k_funnel, ctr3 + 2) < -math.expm1(c * p_no_conv_log):
                     conversions += 1
                     if fk == EARNED:
                         conversions_earned += 1
@@ -457,7 +463,7 @@ def run_replicates(
     indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
     keys, replicate_ids, n_threads, pool_cap,
-    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
+    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
     stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow,
 ):
@@ -480,6 +486,8 @@ def run_replicates(
     share_prob_by_step : float64 (n_steps + 1,), stickiness x decay at each view step.
     fatigue, feed_reach : floats in [0, 1].
     delay_cdf : float64 (n_steps,), P(delay <= j steps) for j = 1..n_steps (used when fixed_delay_steps is 0).
+    delay_guide : int32 (G,), ``searchsorted(delay_cdf, g / G, side="right")`` for g < G: where the
+        search for a uniform in [g / G, (g + 1) / G) starts.
     step_h : the step in hours; fixed_delay_steps : a fixed delay in steps, or 0 to draw from delay_cdf.
     threshold_rule, threshold_value : RULE_COUNT or RULE_FRACTION; a fixed threshold or -1 (random).
     engagement_rate, click_rate, conversion_rate : funnel probabilities.
@@ -509,7 +517,7 @@ def run_replicates(
             overflow[r] = _one_replicate(
                 r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
                 paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
-                mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, step_h,
+                mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
                 fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
                 stop_after_sharers, state[th], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
                 sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],

@@ -128,3 +128,40 @@ def binomial(state, n, p):
         if pos >= n:
             return k
         k += 1
+
+
+@njit(cache=True)
+def binomial_from_uniform(u, n, p):
+    """Binomial(n, p) by inversion of its CDF with the single uniform ``u``.
+
+    One draw and no logarithms in the common case of small ``n p`` (a user's few views);
+    when the mean is large, where ``(1 - p) ** n`` could underflow, it switches to exact
+    geometric skipping on a stream seeded from ``u``.
+    """
+    if n <= 0 or p <= 0.0:
+        return np.int64(0)
+    if p >= 1.0:
+        return np.int64(n)
+    if n * p > 30.0:
+        st = np.empty(1, dtype=np.uint64)
+        st[0] = np.uint64(u * 18446744073709551616.0)
+        return binomial(st, n, p)
+    q = 1.0 - p
+    pmf = math.pow(q, n)
+    cdf = pmf
+    ratio = p / q
+    k = np.int64(0)
+    while u >= cdf and k < n:
+        pmf *= (n - k) / (k + 1.0) * ratio
+        k += 1
+        cdf += pmf
+    return k
+
+
+@njit(cache=True)
+def derive_keys(base, first, count):
+    """Keys ``hash2(base, first + i)`` for i < count: one per replicate, from one base key."""
+    out = np.empty(count, dtype=np.uint64)
+    for i in range(count):
+        out[i] = hash2(base, first + i)
+    return out

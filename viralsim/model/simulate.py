@@ -81,6 +81,9 @@ def _steps_of(times_h, count: int, step: float, horizon: float, what: str) -> np
     return np.floor(t / step + 0.5).astype(np.int64)
 
 
+_GUIDE_SIZE = 1024  # entries of the delay sampler's guide table (an 8 KiB lookup)
+
+
 def _delay_table(median_h: float, sigma: float, step_h: float, n_steps: int) -> tuple[np.ndarray, int]:
     """Discretised lognormal delay: ``d = max(1, round(L / step))`` steps, L ~ lognormal(ln median, sigma).
 
@@ -240,6 +243,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     reach_seg = np.zeros((runs, n_seg), dtype=np.int64)
     attribution = np.zeros((runs, seeds.size), dtype=np.int64)
     delay_cdf, fixed_delay = _delay_table(model.delay_median, model.delay_sigma, model.step, n_steps)
+    delay_guide = np.searchsorted(delay_cdf, np.arange(_GUIDE_SIZE) / _GUIDE_SIZE, side="right").astype(np.int32)
     in_degree = np.ascontiguousarray(graph.in_degree, dtype=np.int64)
 
     # Event pool per thread: O(n) by default; a replicate that needs more (each arc carries at
@@ -259,7 +263,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
             paid_steps, paid_counts, paid_segment, seg_indptr, order,
             keys, ids, n_threads, cap,
             K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, bool(queue_all), share_prob, float(fatigue),
-            float(model.feed_reach), delay_cdf, float(model.step), fixed_delay,
+            float(model.feed_reach), delay_cdf, delay_guide, float(model.step), fixed_delay,
             threshold_rule, float(threshold_value),
             float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
             int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts, overflow,
