@@ -93,8 +93,10 @@ def test_run_writes_outputs_that_agree_with_the_api_and_rerun_from_manifest(work
 
 
 def test_run_prints_a_table_by_default(work):
-    proc = viralsim("run", "cli-small.yaml", "--out", "table", "--runs", "20", cwd=work)
+    proc = viralsim("run", "cli-small.yaml", "--out", "table", "--runs", "20", "--plot", cwd=work)
     assert proc.returncode == 0, proc.stderr
+    curve = work / "table" / "cli-small" / "spread_reach.png"  # --plot draws the spread curve beside the results
+    assert curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and curve.stat().st_size > 10_000
     for text in ("reach", "impressions_earned", "90% interval", "EMV (cpm) = earned impressions / 1000 x 8.00 USD",
                  "advertising-value equivalent", "ROI = (EMV"):
         assert text in proc.stdout, text

@@ -19,6 +19,8 @@ examples:
       fewer runs, stickier content, 20 seeds (--set values are checked like file values)
   viralsim run scenarios/baseline.yaml --json | python3 -m json.tool
       print the summary JSON only (a list when several scenarios are given)
+  viralsim run scenarios/baseline.yaml --plot
+      also draw results/baseline/spread_reach.png (mean reach over time, 5-95% band)
   viralsim run results/baseline/manifest.json --out rerun
       re-run a finished scenario exactly (same resolved scenario and seed -> same numbers)
 
@@ -79,6 +81,9 @@ def register(sub) -> None:
     _add_override_args(run, seed_help="master random seed (overrides the file's seed)")
     run.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads (results do not depend on it)")
     run.add_argument("--json", action="store_true", help="print the summary JSON on stdout instead of the table")
+    run.add_argument("--plot", action="store_true",
+                     help="also draw the spread curve (mean reach over time with its 5-95%% band) as "
+                          "DIR/<name>/spread_reach.png")
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check scenario files without running them",
@@ -163,14 +168,19 @@ def cmd_run(args) -> int:
         with progress_bar(sc.runs, sc.name) as advance:
             result = simulate(sc, threads=args.threads, progress=advance)
         target = _write(write_run_outputs, result, args.out, argv=["viralsim", *sys.argv[1:]], out=args.out)
+        if args.plot:
+            from ..plotting import write_spread_curve
+
+            write_spread_curve(target)
         if args.json:
             summaries.append(result.to_summary_dict())
             continue
         console.print(summary_table(result))
         for line in summary_footer(result):
             console.print(line, soft_wrap=True)
-        console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, attribution.csv, manifest.json) in "
-                      f"{result.wall_time_s:,.1f} s", soft_wrap=True)
+        plotted = ", spread_reach.png" if args.plot else ""
+        console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, attribution.csv, manifest.json"
+                      f"{plotted}) in {result.wall_time_s:,.1f} s", soft_wrap=True)
     if args.json:
         payload = summaries[0] if len(summaries) == 1 else summaries
         sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
