@@ -17,6 +17,9 @@ examples:
   viralsim run scenarios/micro.yaml --runs 200 --set content.stickiness=0.05
   viralsim validate scenarios/*.yaml                   check scenario files without running
   viralsim compare scenarios/celebrity.yaml scenarios/micro.yaml
+  viralsim run scenarios/celebrity.yaml scenarios/micro.yaml --plot
+  viralsim plot results/celebrity results/micro -o spread.png     spread curves with 5-95% bands
+  viralsim report results/ -o report.html                         one self-contained HTML report
   viralsim graph generate holme_kim --nodes 100000 --param m=5 --param triangle_prob=0.4 -o hk.npz
   viralsim graph info ../shared/data/facebook_combined.txt.gz
 """
