@@ -155,7 +155,9 @@ def _num(x: float | None, metric: str, currency: str = "") -> str:
         return f"{x:+.1%}"
     if metric in MONEY:
         return f"{x:,.0f} {currency}".strip()
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+    if abs(x) >= 10 or float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.2f}"
 
 
 def summary_table(result: ScenarioResult):
