@@ -412,8 +412,8 @@ def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None
     name = _name("holme_kim", n, p)
     if p["triangle_prob"] == 0.0:
         return _from_ends(n, pool[offset:], directed=False, name=name)
-    del pool  # the arena holds the whole adjacency
-    indptr, indices = kern.adjacency_csr(arena, meta)
+    indptr, indices = kern.growth_csr(n, p["m"], False, pool, arena, meta)
+    del pool, arena, meta
     return SocialGraph(indptr, indices, False, name=name)
 
 

@@ -132,8 +132,9 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
     replaced by a fresh draw), each further one by a triad step with probability ``triangle_prob`` (a
     uniformly random neighbour of the last PA target not yet linked) or else by PA.
     Returns ``(pool, offset, arena, meta, complete)``: the edges are ``pool[offset:]``
-    (interleaved pairs); when ``triangle_prob > 0`` the arena also holds the whole adjacency,
-    for :func:`adjacency_csr`.  ``complete`` is False when the arena ran out of ``room``.
+    (interleaved pairs); when ``triangle_prob > 0`` the arena holds, for each node, its
+    neighbours other than its own m targets (which are in the pool), in increasing order,
+    for :func:`growth_csr`.  ``complete`` is False when the arena ran out of ``room``.
     """
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
@@ -161,11 +162,12 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
         for i in range(m):
             pool[used] = i
             used += 1
+    own0 = used  # node src >= first has its m targets at pool[own0 + 2 m (src - first) + 2 i + 1]
     chosen = np.empty(m, dtype=np.int32)
     candidates = np.empty(m, dtype=np.int32)
     for src in range(first, n):
         frozen = used  # PA draws from the pool as it was before this node
-        if track and top + 4 * m * max_cap + 16 > arena.shape[0]:  # room for 2m adds to move a block
+        if track and top + 2 * m * max_cap + 16 > arena.shape[0]:  # room for m adds to move a block
             return pool[:0], offset, arena, meta, False
         for i in range(m):  # m independent loads, so their cache misses overlap
             candidates[i] = pool[next_below(state, frozen)]
@@ -175,23 +177,27 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
         while count < m:
             w = -1
             if target >= 0 and track and next_uniform(state) < triangle_prob:
-                d = meta[target, 2]
-                s = meta[target, 0]
+                # target's neighbours: its own m targets (pool) then the arena block
+                own = m if target >= first else 0
+                o = own0 + 2 * m * (target - first) + 1
+                s = meta[target, 0] - own
+                d = own + meta[target, 2]
                 if d > count + 1:  # at most count + 1 neighbours (src and chosen) are invalid
                     while True:
-                        w = arena[s + next_below(state, d)]
+                        j = next_below(state, d)
+                        w = pool[o + 2 * j] if j < own else arena[s + j]
                         if w != src and not _contains(chosen, count, w):
                             break
                 else:  # tiny neighbourhood: enumerate the valid ones
                     valid = 0
-                    for j in range(s, s + d):
-                        x = arena[j]
+                    for j in range(d):
+                        x = pool[o + 2 * j] if j < own else arena[s + j]
                         if x != src and not _contains(chosen, count, x):
                             valid += 1
                     if valid > 0:
                         pick = next_below(state, valid)
-                        for j in range(s, s + d):
-                            x = arena[j]
+                        for j in range(d):
+                            x = pool[o + 2 * j] if j < own else arena[s + j]
                             if x != src and not _contains(chosen, count, x):
                                 if pick == 0:
                                     w = x
@@ -208,11 +214,41 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
             pool[used] = src
             pool[used + 1] = w
             used += 2
-            if track:
-                top = _adj_add(arena, top, meta, src, w)
+            if track:  # src's own targets stay in the pool; only w's block grows
                 top = _adj_add(arena, top, meta, w, src)
-                max_cap = max(max_cap, meta[w, 1], meta[src, 1])
+                max_cap = max(max_cap, meta[w, 1])
     return pool, offset, arena, meta, True
+
+
+@njit(cache=True)
+def growth_csr(n, m, star_start, pool, arena, meta):
+    """CSR with sorted rows from :func:`preferential_attachment_ends`' pool and arena.
+
+    Row u is u's own m targets (all below u; sorted here) followed by its arena block (all
+    above u, already increasing: the nodes that linked to u, in arrival order).
+    """
+    first = m + 1 if star_start else m
+    own0 = 2 * m if star_start else m
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        indptr[u + 1] = indptr[u] + (m if u >= first else 0) + meta[u, 2]
+    indices = np.empty(indptr[n], dtype=np.int32)
+    for u in range(n):
+        a = indptr[u]
+        if u >= first:
+            o = own0 + 2 * m * (u - first) + 1
+            for i in range(m):  # insertion sort of the m own targets
+                x = pool[o + 2 * i]
+                j = a + i - 1
+                while j >= a and indices[j] > x:
+                    indices[j + 1] = indices[j]
+                    j -= 1
+                indices[j + 1] = x
+            a += m
+        s = meta[u, 0]
+        for j in range(meta[u, 2]):
+            indices[a + j] = arena[s + j]
+    return indptr, indices
 
 
 @njit(cache=True)
