@@ -283,24 +283,22 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
                 break
             j = idx // n + 1
             u = idx - (j - 1) * n
-            if True:
-                if True:
-                    v = (u + j) % n
-                    w = next_below(state, n)
-                    ok = True
-                    while w == u or _adj_has(arena, meta, u, w):
-                        w = next_below(state, n)
-                        if meta[u, 2] >= n - 1:
-                            ok = False
-                            break
-                    if ok:
-                        _adj_remove(arena, meta, u, v)
-                        _adj_remove(arena, meta, v, u)
-                        if top + 4 * max_cap > arena.shape[0]:
-                            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
-                        top = _adj_add(arena, top, meta, u, w)
-                        top = _adj_add(arena, top, meta, w, u)
-                        max_cap = max(max_cap, meta[u, 1], meta[w, 1])
+            v = (u + j) % n
+            w = next_below(state, n)
+            ok = True
+            while w == u or _adj_has(arena, meta, u, w):
+                w = next_below(state, n)
+                if meta[u, 2] >= n - 1:
+                    ok = False
+                    break
+            if ok:
+                _adj_remove(arena, meta, u, v)
+                _adj_remove(arena, meta, v, u)
+                if top + 4 * max_cap > arena.shape[0]:
+                    return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
+                top = _adj_add(arena, top, meta, u, w)
+                top = _adj_add(arena, top, meta, w, u)
+                max_cap = max(max_cap, meta[u, 1], meta[w, 1])
     indptr, indices = adjacency_csr(arena, meta)
     return indptr, indices, True
 
