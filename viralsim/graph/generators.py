@@ -282,10 +282,12 @@ def estimate_graph_bytes(kind: str, n: int, **params) -> int:
     """Peak memory (bytes) that generating this graph is expected to need.
 
     Most generators emit an interleaved int32 edge array (8 bytes per pair) and build CSR from
-    it by two counting passes (two int32 arrays of the arcs plus four int64 arrays of n + 1).
+    it by a counting pass (an int32 array of the arcs, counted twice here to leave room for the
+    copy made when duplicates are dropped, plus four int64 arrays of n + 1).
     ``holme_kim`` and ``watts_strogatz`` keep an adjacency arena (2.5 x block int32 slots per
     node plus 24 bytes of block metadata) and copy it into the int32 CSR; ``holme_kim`` also
-    holds its attachment pool, ``follower`` its pool of n + 2 m n int32 entries.  Expected
+    holds its attachment pool (its nodes' own targets) while doing so, ``follower`` its pool of
+    n + 2 m n int32 entries.  Expected
     sizes plus 8 standard deviations of room for the random ones; the finished graph alone
     needs 4 bytes per arc and 8 per node.
     """
@@ -298,7 +300,7 @@ def estimate_graph_bytes(kind: str, n: int, **params) -> int:
     csr_build = 8.0 * arcs + 32.0 * (n + 1)
     if kind == "holme_kim" and p["triangle_prob"] > 0:
         arena = 4.0 * 2.5 * n * 2 * p["m"] + 24.0 * n
-        need = max(ends + arena, arena + 4.0 * arcs + 8.0 * n)
+        need = ends + arena + 4.0 * arcs + 8.0 * n
     elif kind == "watts_strogatz":
         arena = 4.0 * 2.5 * n * (p["k"] + 4) + 24.0 * n
         need = arena + 4.0 * arcs + 8.0 * n
