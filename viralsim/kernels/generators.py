@@ -75,13 +75,12 @@ def _adj_has(arena, meta, u, v):
 
 @njit(cache=True)
 def _adj_remove(arena, meta, u, v):
-    """Remove one ``v`` from u's block (shifting the rest down, keeping order); O(deg u)."""
+    """Remove one ``v`` from u's block (swap with the last entry); O(deg u)."""
     s = meta[u, 0]
     last = s + meta[u, 2] - 1
     for j in range(s, last + 1):
         if arena[j] == v:
-            for i in range(j, last):  # shift down: keeps the block's order
-                arena[i] = arena[i + 1]
+            arena[j] = arena[last]
             meta[u, 2] -= 1
             return
 
@@ -265,40 +264,32 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
     half = k // 2
     arena, top, meta = _adj_init(n, k + 4, room)
     max_cap = k + 4
-    for u in range(n):  # the lattice, written straight into each node's block, in increasing
-        s = meta[u, 0]  # order except where the ring wraps (rows stay nearly sorted for the CSR)
-        for j in range(half):
-            arena[s + j] = (u - half + j) % n
-            arena[s + half + j] = (u + 1 + j) % n
+    for u in range(n):  # the lattice, written straight into each node's block
+        s = meta[u, 0]
+        for j in range(1, half + 1):
+            arena[s + 2 * j - 2] = (u + j) % n
+            arena[s + 2 * j - 1] = (u - j) % n
         meta[u, 2] = 2 * half
     if rewire_prob > 0.0:
-        # the edges (u, u + j), j = 1..half, u = 0..n-1 in that order, each rewired with
-        # probability rewire_prob: visit the chosen ones by geometric skipping
-        log1m_p = math.log1p(-rewire_prob) if rewire_prob < 1.0 else -np.inf
-        idx = np.int64(-1)
-        n_lattice = np.int64(half) * n
-        while True:
-            idx += 1 + geometric_skip(next_uniform(state), log1m_p)
-            if idx >= n_lattice or idx < 0:
-                break
-            j = idx // n + 1
-            u = idx - (j - 1) * n
-            v = (u + j) % n
-            w = next_below(state, n)
-            ok = True
-            while w == u or _adj_has(arena, meta, u, w):
-                w = next_below(state, n)
-                if meta[u, 2] >= n - 1:
-                    ok = False
-                    break
-            if ok:
-                _adj_remove(arena, meta, u, v)
-                _adj_remove(arena, meta, v, u)
-                if top + 4 * max_cap > arena.shape[0]:
-                    return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
-                top = _adj_add(arena, top, meta, u, w)
-                top = _adj_add(arena, top, meta, w, u)
-                max_cap = max(max_cap, meta[u, 1], meta[w, 1])
+        for j in range(1, half + 1):
+            for u in range(n):
+                if next_uniform(state) < rewire_prob:
+                    v = (u + j) % n
+                    w = next_below(state, n)
+                    ok = True
+                    while w == u or _adj_has(arena, meta, u, w):
+                        w = next_below(state, n)
+                        if meta[u, 2] >= n - 1:
+                            ok = False
+                            break
+                    if ok:
+                        _adj_remove(arena, meta, u, v)
+                        _adj_remove(arena, meta, v, u)
+                        if top + 4 * max_cap > arena.shape[0]:
+                            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
+                        top = _adj_add(arena, top, meta, u, w)
+                        top = _adj_add(arena, top, meta, w, u)
+                        max_cap = max(max_cap, meta[u, 1], meta[w, 1])
     indptr, indices = adjacency_csr(arena, meta)
     return indptr, indices, True
 
