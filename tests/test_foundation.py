@@ -73,3 +73,21 @@ def test_counter_uniforms_are_uniform_and_binomial_is_exact_in_mean():
         se_mean = np.sqrt(n * p * (1 - p) / b.size)
         assert abs(b.mean() - n * p) < 4 * se_mean
         assert abs(b.var() - n * p * (1 - p)) < 0.05 * n * p * (1 - p) + 4 * np.sqrt(2 / b.size) * n * p * (1 - p)
+
+
+def test_atomic_outputs_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from viralsim._io import atomic_directory, write_text_atomic
+
+    mask = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "a.txt", "x")
+        with atomic_directory(tmp_path / "run") as d:
+            (d / "summary.json").write_text("{}")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644  # not mkstemp's 0600
+    assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o755  # not mkdtemp's 0700
+    assert stat.S_IMODE((tmp_path / "run" / "summary.json").stat().st_mode) == 0o644
