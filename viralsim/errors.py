@@ -21,3 +21,7 @@ class ResourceLimitError(ViralsimError, MemoryError):
 
 class ScenarioError(ViralsimError, ValueError):
     """A scenario file is invalid: the message names the file, the key path and the line."""
+
+
+class ResultsError(ViralsimError, ValueError):
+    """A result folder or file is missing, incomplete or malformed; the message names the file."""

@@ -9,7 +9,16 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["SimulationResult", "Summary", "summarize"]
+__all__ = ["SimulationResult", "Summary", "summarize", "t975"]
+
+_FIELDS = ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high")
+
+
+def t975(df: float) -> float:
+    """97.5% quantile of Student's t with ``df`` degrees of freedom (inf when df <= 0)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, df)) if df > 0 else math.inf
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,18 @@ class Summary:
     n: int = 0
 
     def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high", "n")}
+        return {k: getattr(self, k) for k in (*_FIELDS, "n")}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Summary":
+        """Inverse of :meth:`to_dict` as read back from JSON (null -> NaN); TypeError on a non-number."""
+        values = []
+        for k in _FIELDS:
+            x = d.get(k)
+            if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float))):
+                raise TypeError(f"{k}: expected a number, got {x!r}")
+            values.append(math.nan if x is None else float(x))
+        return cls(*values, int(d.get("n", 0)))
 
 
 def summarize(values) -> Summary:
@@ -44,10 +64,8 @@ def summarize(values) -> Summary:
         return Summary(nan, nan, nan, nan, nan, nan, nan, 0)
     mean = float(x.mean())
     if n > 1:
-        from scipy.stats import t
-
         std = float(x.std(ddof=1))
-        half = float(t.ppf(0.975, n - 1)) * std / math.sqrt(n)
+        half = t975(n - 1) * std / math.sqrt(n)
     else:
         std, half = 0.0, math.inf
     p05, med, p95 = (float(v) for v in np.quantile(x, [0.05, 0.5, 0.95]))

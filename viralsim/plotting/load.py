@@ -19,7 +19,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import InvalidParameterError, ViralsimError
+from ..errors import InvalidParameterError, ResultsError
+from ..model.results import Summary, t975
 
 __all__ = ["ResultsError", "MetricStats", "Difference", "RunResult", "ComparisonResult", "ResultSet",
            "seed_attribution_table", "write_attribution_csv", "ATTRIBUTION_COLUMNS",
@@ -27,12 +28,7 @@ __all__ = ["ResultsError", "MetricStats", "Difference", "RunResult", "Comparison
 
 RUN_FILES = ("summary.json", "runs.csv", "timeseries.csv", "manifest.json")
 SERIES_METRICS = ("reach", "impressions", "shares")
-_STATS = ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high")
 _MAX_JSON_BYTES = 64 * 1024 * 1024
-
-
-class ResultsError(ViralsimError, ValueError):
-    """A result folder or file is missing, incomplete or malformed; the message names the file."""
 
 
 def _f(x) -> float:
@@ -44,25 +40,7 @@ def _f(x) -> float:
     return float(x)
 
 
-@dataclass(frozen=True)
-class MetricStats:
-    """Summary of one metric over the Monte Carlo runs (NaN where undefined).
-
-    ``p05``/``p95`` bound the middle 90% of runs; ``ci95_*`` is the 95% CI of the mean.
-    """
-
-    mean: float
-    std: float
-    median: float
-    p05: float
-    p95: float
-    ci95_low: float
-    ci95_high: float
-    n: int
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "MetricStats":
-        return cls(*(_f(d.get(k)) for k in _STATS), int(d.get("n", 0)))
+MetricStats = Summary  # a metric's summary as read back from summary.json
 
 
 @dataclass(frozen=True)
@@ -452,12 +430,6 @@ def load_results(paths: Iterable[str | Path]) -> ResultSet:
 
 
 # ---- differences -------------------------------------------------------------------------------
-def _t975(df: int) -> float:
-    from scipy.stats import t
-
-    return float(t.ppf(0.975, df)) if df > 0 else math.inf
-
-
 def _difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Difference:
     """``b - a``: paired t CI when ``paired``, else Welch; P(beats) counts ties as one half."""
     nan = math.nan
@@ -473,7 +445,7 @@ def _difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Difference:
         d = b - a
         n = int(d.size)
         p = float((np.count_nonzero(d > 0) + 0.5 * np.count_nonzero(d == 0)) / n)
-        half = _t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else nan
+        half = t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else nan
     else:
         n = int(min(a.size, b.size))
         # P(B > A) for independent draws: Mann-Whitney statistic, ties count one half
@@ -486,7 +458,7 @@ def _difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Difference:
         se = math.sqrt(va + vb)
         df = (va + vb) ** 2 / ((va**2 / (a.size - 1) if va else 0) + (vb**2 / (b.size - 1) if vb else 0)) \
             if se > 0 else max(a.size + b.size - 2, 1)
-        half = _t975(int(max(1, math.floor(df)))) * se
+        half = t975(int(max(1, math.floor(df)))) * se
     lo, hi = (mean - half, mean + half) if math.isfinite(half) else (nan, nan)
     return Difference(float(a.mean()), float(b.mean()), mean, lo, hi, p, n, paired)
 

@@ -14,7 +14,7 @@ from ..campaign.seeding import choose_seeds
 from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, value_metrics
 from ..errors import ScenarioError, ViralsimError
 from ..graph import SocialGraph
-from ..model.results import Summary, summarize
+from ..model.results import Summary, summarize, t975
 from ..random import GRAPH, SEEDING, as_seed_sequence, child, stream_key
 from .loader import Scenario
 from .schema import fail
@@ -23,12 +23,6 @@ __all__ = ["ScenarioResult", "Comparison", "MetricDifference", "Summary", "build
            "build_model", "simulate", "compare", "summarize"]
 
 TIMESERIES_METRICS = ("reach", "impressions", "shares")
-
-
-def _t975(df: int) -> float:
-    from scipy.stats import t
-
-    return float(t.ppf(0.975, df)) if df > 0 else math.inf
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,7 +260,7 @@ def paired_difference(base, other) -> MetricDifference:
     p_beats = float((np.count_nonzero(d > 0) + 0.5 * np.count_nonzero(d == 0)) / n)
     if n < 2:
         return MetricDifference(float(a.mean()), float(b.mean()), mean, None, None, p_beats, None, None, n)
-    t = _t975(n - 1)
+    t = t975(n - 1)
     half = t * float(d.std(ddof=1)) / math.sqrt(n)
     indep = t * math.sqrt((float(a.var(ddof=1)) + float(b.var(ddof=1))) / n)
     return MetricDifference(float(a.mean()), float(b.mean()), mean, mean - half, mean + half, p_beats, half, indep, n)
