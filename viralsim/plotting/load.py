@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, ResultsError
 from ..model.results import Summary, t975
+from ..scenario.outputs import ATTRIBUTION_COLUMNS, seed_attribution_table, write_attribution_csv
 
 __all__ = ["ResultsError", "MetricStats", "Difference", "RunResult", "ComparisonResult", "ResultSet",
            "seed_attribution_table", "write_attribution_csv", "ATTRIBUTION_COLUMNS",
@@ -261,44 +262,6 @@ def _parse_summary(path: Path, doc: dict) -> dict:
         except (TypeError, ValueError) as exc:
             raise ResultsError(f"{path}: metrics.{name}: {exc}") from None
     return out
-
-
-ATTRIBUTION_COLUMNS = ("seed", "followers", "earned_reach_mean", "earned_reach_p05", "earned_reach_p95")
-
-
-def seed_attribution_table(result) -> dict | None:
-    """Per seed account of a :class:`viralsim.ScenarioResult`: label, followers, earned reach mean/p05/p95.
-
-    Earned reach of a seed = users reached through shares that descend from that seed's post
-    (``SimulationResult.attribution``).  None when the simulation recorded no attribution.
-    """
-    att = getattr(result.simulation, "attribution", None)
-    if att is None or not np.size(att):
-        return None
-    a = np.asarray(att, dtype=np.float64)
-    seeds = np.asarray(result.seeds)
-    followers = np.asarray(result.graph.out_degree)[seeds] if hasattr(result.graph, "out_degree") else None
-    return {"labels": [str(v) for v in result.seed_labels],
-            "followers": None if followers is None else np.asarray(followers, dtype=np.int64),
-            "mean": a.mean(axis=0), "p05": np.quantile(a, 0.05, axis=0), "p95": np.quantile(a, 0.95, axis=0)}
-
-
-def write_attribution_csv(result, folder: str | Path) -> Path:
-    """Write ``folder/attribution.csv`` (one row per seed) for a ScenarioResult.
-
-    Meant to be called inside :func:`viralsim.scenario.outputs.write_run_outputs`'s temporary
-    folder so the run folder stays atomic; :func:`load_run` reads it when present.
-    """
-    table = seed_attribution_table(result)
-    path = Path(folder) / "attribution.csv"
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(ATTRIBUTION_COLUMNS)
-        if table is not None:
-            fol = table["followers"] if table["followers"] is not None else [""] * len(table["labels"])
-            for i, label in enumerate(table["labels"]):
-                w.writerow([label, fol[i], *(repr(float(table[s][i])) for s in ("mean", "p05", "p95"))])
-    return path
 
 
 def _read_attribution(path: Path) -> dict | None:

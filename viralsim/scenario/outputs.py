@@ -22,7 +22,7 @@ from .._io import atomic_directory
 from ..campaign.valuation import EMV_CAVEAT
 from .runner import Comparison, ScenarioResult
 
-__all__ = ["write_run_outputs", "write_compare_outputs", "manifest", "summary_table", "compare_table",
+__all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table", "ATTRIBUTION_COLUMNS", "write_compare_outputs", "manifest", "summary_table", "compare_table",
            "TABLE_METRICS", "versions"]
 
 TABLE_METRICS = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares",
@@ -111,6 +111,43 @@ def _write_timeseries_csv(path: Path, result: ScenarioResult) -> None:
             writer.writerow([_fmt_csv(v) for v in row])
 
 
+ATTRIBUTION_COLUMNS = ("seed", "followers", "earned_reach_mean", "earned_reach_p05", "earned_reach_p95")
+
+
+def seed_attribution_table(result) -> dict | None:
+    """Per seed account of a :class:`viralsim.ScenarioResult`: label, followers, earned reach mean/p05/p95.
+
+    Earned reach of a seed = users reached through shares that descend from that seed's post
+    (``SimulationResult.attribution``).  None when the simulation recorded no attribution.
+    """
+    att = getattr(result.simulation, "attribution", None)
+    if att is None or not np.size(att):
+        return None
+    a = np.asarray(att, dtype=np.float64)
+    seeds = np.asarray(result.seeds)
+    followers = np.asarray(result.graph.out_degree)[seeds] if hasattr(result.graph, "out_degree") else None
+    return {"labels": [str(v) for v in result.seed_labels],
+            "followers": None if followers is None else np.asarray(followers, dtype=np.int64),
+            "mean": a.mean(axis=0), "p05": np.quantile(a, 0.05, axis=0), "p95": np.quantile(a, 0.95, axis=0)}
+
+
+def write_attribution_csv(result, folder: str | Path) -> Path:
+    """Write ``folder/attribution.csv`` (one row per seed) for a ScenarioResult.
+
+    Meant to be called inside :func:`write_run_outputs`'s temporary folder so the run folder stays atomic; :func:`viralsim.plotting.load_run` reads it back.
+    """
+    table = seed_attribution_table(result)
+    path = Path(folder) / "attribution.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(ATTRIBUTION_COLUMNS)
+        if table is not None:
+            fol = table["followers"] if table["followers"] is not None else [""] * len(table["labels"])
+            for i, label in enumerate(table["labels"]):
+                w.writerow([label, fol[i], *(repr(float(table[s][i])) for s in ("mean", "p05", "p95"))])
+    return path
+
+
 def write_run_outputs(result: ScenarioResult, out_dir: str | Path, *, argv: Sequence[str] | None = None) -> Path:
     """Write ``out_dir/<name>/`` (summary.json, runs.csv, timeseries.csv, attribution.csv, manifest.json) atomically."""
     target = Path(out_dir) / result.scenario.name
@@ -119,8 +156,6 @@ def write_run_outputs(result: ScenarioResult, out_dir: str | Path, *, argv: Sequ
                                           encoding="utf-8")
         _write_runs_csv(tmp / "runs.csv", result)
         _write_timeseries_csv(tmp / "timeseries.csv", result)
-        from ..plotting.load import write_attribution_csv  # the format the plotting layer reads back
-
         write_attribution_csv(result, tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest(result, argv=argv), indent=2, allow_nan=False) + "\n",
                                            encoding="utf-8")
