@@ -247,7 +247,7 @@ def test_threshold_model_rejects_bad_parameters(kwargs, message):
 @pytest.mark.parametrize("call, message", [
     (dict(seeds=[0, 0]), "seeds must be distinct"),
     (dict(seeds=[5000]), "seeds must be node ids in [0, 2000)"),
-    (dict(seeds=[]), "seeds must be a non-empty"),
+    (dict(seeds=[[1, 2]]), "seeds must be a 1-d sequence"),
     (dict(seeds=[0], runs=0), "runs must be an integer"),
     (dict(seeds=[0], threads=0), "threads must be an integer"),
     (dict(seeds=[0], seed=-3), "seed must be a non-negative integer"),

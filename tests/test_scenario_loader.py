@@ -83,8 +83,9 @@ def test_issue_example_loads_with_units_and_defaults(tmp_path):
     assert (sc.horizon_h, sc.step_h, sc.n_steps) == (72.0, 1.0, 72)
     assert sc.content.half_life_h == 12.0 and sc.platform.delay_median_h == 2.0
     assert [s.name for s in sc.audience.segments] == ["students", "parents"]
-    assert sc.campaign.cost.total(40) == 0.0  # cost section omitted: documented default 0
-    assert sc.resolved["horizon"] == "72h" and sc.resolved["campaign"]["cost"] == {"per_seed": 0.0, "fixed": 0.0}
+    assert not sc.campaign.cost.charges_seeds and sc.campaign.cost.fixed == 0.0  # documented default 0
+    assert sc.resolved["horizon"] == "72h" and sc.resolved["campaign"]["cost"] == {"per_seed": 0.0, "per_follower": 0.0,
+                                                                             "tiers": [], "fixed": 0.0}
 
 
 def test_out_of_range_names_path_value_file_and_line(tmp_path):
@@ -96,7 +97,7 @@ def test_unknown_key_suggests_nearest(tmp_path):
     path = write(tmp_path, "micro.yaml", replace_line(ISSUE_EXAMPLE, "stickiness: 0.03", "stickyness: 0.03"))
     assert error_of(path) == "content.stickyness: unknown key; did you mean 'stickiness'? (micro.yaml line 15)"
     path = write(tmp_path, "m2.yaml", ISSUE_EXAMPLE + "colour: red\n")
-    assert error_of(path).startswith("colour: unknown key; allowed: name, description, extends, seed")
+    assert error_of(path).startswith("colour: unknown key; allowed: name, description, extends, baseline, seed")
 
 
 def test_wrong_type_and_bool_is_not_a_number(tmp_path):

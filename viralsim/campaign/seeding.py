@@ -1,10 +1,15 @@
 """Seeding strategies: which accounts post the content first.
 
-A strategy is ``function(graph, count, key, segment=None, **options) -> int64 node indices``,
-registered in :data:`STRATEGIES` with the extra scenario keys it accepts.  ``key`` is the
-uint64 stream key of purpose :data:`viralsim.random.SEEDING`, so random choices are
-reproducible from the scenario seed and independent of the replicate streams.  Influence
-maximisation (``imm``, ``degree_discount``...), budgets and tiers register here the same way.
+A strategy is ``function(graph, count, key, segment=None, *, context, **options)`` returning int64
+node indices (or ``(indices, details)``), registered in :data:`STRATEGIES` with the extra
+scenario keys it accepts.  ``key`` is the uint64 stream key of purpose
+:data:`viralsim.random.SEEDING`, so random choices are reproducible from the scenario seed and
+independent of the replicate streams.  ``context`` (:class:`SeedingContext`) carries what the
+model-aware strategies need: the IC-equivalent share probabilities, per-account fees, a budget
+and accounts already seeded by earlier waves.
+
+With ``count=None`` and a budget, :func:`select_seeds` fills the budget: ``imm`` runs budgeted
+influence maximisation; ranking strategies take accounts in their order while the fee fits.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import numpy as np
 from ..errors import InvalidParameterError
 from ..graph import SocialGraph
 
-__all__ = ["SeedingStrategy", "STRATEGIES", "choose_seeds", "eligible_nodes", "node_index"]
+__all__ = ["SeedingStrategy", "SeedingContext", "SeedSelection", "STRATEGIES", "choose_seeds", "select_seeds",
+           "eligible_nodes", "node_index"]
 
 
 @dataclass(frozen=True)
@@ -30,13 +36,45 @@ class SeedingStrategy:
     options: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     needs_count: bool = True
+    needs_cascade: bool = False  # uses the IC-equivalent share probabilities of a cascade model
+    fills_budget: str = ""  # "ranking": take accounts in order while fees fit; "optimise": budgeted IMM
+
+
+@dataclass(frozen=True)
+class SeedingContext:
+    """What model-aware strategies need beyond the graph.
+
+    ``view_prob`` (feed_reach) and ``share_given_view`` (stickiness x affinity, per user or one
+    number) give the independent-cascade equivalent of the share model: arc u->v is live with
+    probability ``view_prob x share_given_view[v]``.  ``fees`` is each account's seeding fee
+    (currency), ``budget`` the money available for seed fees, ``exclude`` accounts no strategy
+    may pick (seeded by an earlier wave).
+    """
+
+    view_prob: float = 1.0
+    share_given_view: np.ndarray | float | None = None
+    fees: np.ndarray | None = None
+    budget: float | None = None
+    exclude: np.ndarray | None = None
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class SeedSelection:
+    """Chosen seeds (int64 node indices, in selection order) and what the strategy reports about them."""
+
+    seeds: np.ndarray
+    details: dict
 
 
 def eligible_nodes(graph: SocialGraph, segment: str | None, min_followers: int | None = None,
-                   max_followers: int | None = None) -> np.ndarray:
+                   max_followers: int | None = None, exclude: np.ndarray | None = None) -> np.ndarray:
     """Node indices a strategy may pick: everyone, or the members of ``segment``, optionally only
-    accounts whose follower count (out-degree) lies in ``[min_followers, max_followers]``."""
+    accounts whose follower count (out-degree) lies in ``[min_followers, max_followers]``, never
+    the ``exclude`` accounts."""
     pool = _segment_members(graph, segment)
+    if exclude is not None and len(exclude):
+        pool = pool[~np.isin(pool, np.asarray(exclude, dtype=np.int64))]
     if min_followers is not None or max_followers is not None:
         if min_followers is not None and max_followers is not None and min_followers > max_followers:
             raise InvalidParameterError(f"min_followers ({min_followers}) is larger than max_followers ({max_followers})")
@@ -73,18 +111,20 @@ def _check_count(count: int, pool: np.ndarray, segment: str | None, filtered: bo
 
 
 def random_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
-                 min_followers: int | None = None, max_followers: int | None = None) -> np.ndarray:
+                 context: SeedingContext | None = None, min_followers: int | None = None,
+                 max_followers: int | None = None) -> np.ndarray:
     """``count`` distinct users drawn uniformly among the eligible ones, sorted by node index."""
-    pool = eligible_nodes(graph, segment, min_followers, max_followers)
+    pool = eligible_nodes(graph, segment, min_followers, max_followers, _excluded(context))
     _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
     rng = np.random.Generator(np.random.PCG64(int(key)))
     return np.sort(rng.choice(pool, size=count, replace=False)).astype(np.int64)
 
 
 def top_degree_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
-                     min_followers: int | None = None, max_followers: int | None = None) -> np.ndarray:
+                     context: SeedingContext | None = None, min_followers: int | None = None,
+                     max_followers: int | None = None) -> np.ndarray:
     """The ``count`` eligible users with most followers (out-degree), ties broken by lower node index."""
-    pool = eligible_nodes(graph, segment, min_followers, max_followers)
+    pool = eligible_nodes(graph, segment, min_followers, max_followers, _excluded(context))
     _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
     degree = graph.out_degree[pool]
     order = np.lexsort((pool, -degree))  # primary: degree descending; secondary: node index
@@ -113,7 +153,7 @@ def node_index(graph: SocialGraph, ids) -> np.ndarray:
 
 
 def explicit_seeds(graph: SocialGraph, count: int | None, key: int, segment: str | None = None, *,
-                   nodes) -> np.ndarray:
+                   context: SeedingContext | None = None, nodes) -> np.ndarray:
     """The listed ``nodes`` (ids as in the edge-list file), in the order given."""
     ids = np.asarray(nodes, dtype=np.int64)
     if ids.size == 0:
@@ -130,22 +170,167 @@ def explicit_seeds(graph: SocialGraph, count: int | None, key: int, segment: str
         if outside.size:
             raise InvalidParameterError(f"node {int(ids[np.flatnonzero(index == outside[0])[0]])} is not in "
                                         f"segment {segment!r}")
+    taken = _excluded(context)
+    if taken is not None and np.any(np.isin(index, taken)):
+        first = int(ids[np.flatnonzero(np.isin(index, taken))[0]])
+        raise InvalidParameterError(f"node {first} is already a seed of an earlier wave (each account posts once)")
     return index
 
 
+def _excluded(context: SeedingContext | None) -> np.ndarray | None:
+    return None if context is None or context.exclude is None else np.asarray(context.exclude, dtype=np.int64)
+
+
+def _pool(graph, count, segment, context, min_followers, max_followers) -> np.ndarray:
+    pool = eligible_nodes(graph, segment, min_followers, max_followers, _excluded(context))
+    _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
+    return pool
+
+
+def _ranked(pool: np.ndarray, score: np.ndarray, count: int, tiebreak: np.ndarray | None = None) -> np.ndarray:
+    """The ``count`` pool members with the highest score (then highest ``tiebreak``, then lowest index)."""
+    keys = (pool, -score[pool]) if tiebreak is None else (pool, -tiebreak[pool], -score[pool])
+    return pool[np.lexsort(keys)[:count]].astype(np.int64)
+
+
+def _share_model(context: SeedingContext | None, strategy: str):
+    if context is None or context.share_given_view is None:
+        raise InvalidParameterError(f"strategy {strategy!r} optimises the share model and needs model: cascade "
+                                    "(its stickiness and feed_reach)")
+    return context.view_prob, context.share_given_view
+
+
+def pagerank_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
+                   context: SeedingContext | None = None, min_followers: int | None = None,
+                   max_followers: int | None = None) -> np.ndarray:
+    """The ``count`` eligible users with the highest PageRank (rank flows from followers to the followed)."""
+    from .influence import pagerank
+
+    pool = _pool(graph, count, segment, context, min_followers, max_followers)
+    return _ranked(pool, pagerank(graph), count)
+
+
+def kcore_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
+                context: SeedingContext | None = None, min_followers: int | None = None,
+                max_followers: int | None = None) -> np.ndarray:
+    """The ``count`` eligible users in the deepest k-cores (ties: more followers, then lower index)."""
+    from .influence import core_numbers
+
+    pool = _pool(graph, count, segment, context, min_followers, max_followers)
+    return _ranked(pool, graph.out_degree.astype(np.float64), count,
+                   tiebreak=core_numbers(graph).astype(np.float64))
+
+
+def degree_discount_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
+                          context: SeedingContext | None = None, min_followers: int | None = None,
+                          max_followers: int | None = None) -> np.ndarray:
+    """DegreeDiscountIC (Chen, Wang & Yang 2009) with the scenario's mean IC-equivalent share probability."""
+    view, share = _share_model(context, "degree_discount")
+    from .influence import degree_discount
+
+    pool = _pool(graph, count, segment, context, min_followers, max_followers)
+    p = float(view * np.mean(share))
+    return np.asarray(degree_discount(graph, count, p, eligible=pool), dtype=np.int64)
+
+
+def imm_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
+              context: SeedingContext | None = None, min_followers: int | None = None,
+              max_followers: int | None = None, objective: str = "reach", epsilon: float = 0.1,
+              ell: float = 1.0):
+    """Influence maximisation by reverse-reachable sets (IMM, Tang, Shi & Xiao 2015) on the
+    IC-equivalent share model; with ``count=None`` and a budget, budgeted IMM over the fees."""
+    view, share = _share_model(context, "imm")
+    from .influence import budgeted_imm, imm
+
+    pool = eligible_nodes(graph, segment, min_followers, max_followers, _excluded(context))
+    common = dict(view_prob=view, share_given_view=share, objective=objective, epsilon=epsilon, ell=ell,
+                  eligible=pool, key=key, threads=context.threads)
+    if count is None:
+        result = budgeted_imm(graph, context.budget, context.fees, **common)
+    else:
+        _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
+        result = imm(graph, count, **common)
+    return np.asarray(result.seeds, dtype=np.int64), result.to_dict()
+
+
+def celf_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
+               context: SeedingContext | None = None, min_followers: int | None = None,
+               max_followers: int | None = None, objective: str = "reach", simulations: int = 1000):
+    """Greedy by Monte Carlo with lazy evaluation (CELF, Leskovec et al. 2007): a reference for small graphs."""
+    view, share = _share_model(context, "celf")
+    from .influence import celf
+
+    pool = _pool(graph, count, segment, context, min_followers, max_followers)
+    result = celf(graph, count, view_prob=view, share_given_view=share, objective=objective,
+                  simulations=simulations, eligible=pool, key=key, threads=context.threads)
+    return np.asarray(result.seeds, dtype=np.int64), result.to_dict()
+
+
+_RANGE = ("min_followers", "max_followers")
+
 STRATEGIES: dict[str, SeedingStrategy] = {
-    "random": SeedingStrategy("random", random_seeds, "users drawn uniformly at random",
-                              options=("min_followers", "max_followers")),
-    "top_degree": SeedingStrategy("top_degree", top_degree_seeds, "users with the most followers",
-                                  options=("min_followers", "max_followers")),
+    "random": SeedingStrategy("random", random_seeds, "users drawn uniformly at random", options=_RANGE,
+                              fills_budget="ranking"),
+    "top_degree": SeedingStrategy("top_degree", top_degree_seeds, "users with the most followers", options=_RANGE,
+                                  fills_budget="ranking"),
+    "pagerank": SeedingStrategy("pagerank", pagerank_seeds, "users with the highest PageRank", options=_RANGE,
+                                fills_budget="ranking"),
+    "kcore": SeedingStrategy("kcore", kcore_seeds, "users in the deepest k-core", options=_RANGE,
+                             fills_budget="ranking"),
+    "degree_discount": SeedingStrategy("degree_discount", degree_discount_seeds,
+                                       "DegreeDiscountIC: degree discounted for already-chosen neighbours",
+                                       options=_RANGE, needs_cascade=True, fills_budget="ranking"),
+    "imm": SeedingStrategy("imm", imm_seeds, "influence maximisation with a (1 - 1/e - epsilon) guarantee",
+                           options=_RANGE + ("objective", "epsilon", "ell"), needs_cascade=True,
+                           fills_budget="optimise"),
+    "celf": SeedingStrategy("celf", celf_seeds, "Monte Carlo greedy (CELF), a reference for small graphs",
+                            options=_RANGE + ("objective", "simulations"), needs_cascade=True),
     "explicit": SeedingStrategy("explicit", explicit_seeds, "listed node ids", options=("nodes",),
                                 required=("nodes",), needs_count=False),
 }
 
 
-def choose_seeds(graph: SocialGraph, strategy: str, count: int | None, key: int, segment: str | None = None,
-                 **options) -> np.ndarray:
-    """Run the registered ``strategy``; returns int64 node indices (distinct)."""
+def _fill_budget(graph: SocialGraph, spec: SeedingStrategy, key: int, segment: str | None,
+                 context: SeedingContext, options: dict) -> SeedSelection:
+    """Accounts in the strategy's order, each taken when its fee still fits the budget."""
+    fees = np.asarray(context.fees, dtype=np.float64)
+    budget = float(context.budget)
+    pool = eligible_nodes(graph, segment, options.get("min_followers"), options.get("max_followers"),
+                          _excluded(context))
+    if pool.size == 0:
+        raise InvalidParameterError("no account is eligible for seeding")
+    cheapest = float(fees[pool].min())
+    if cheapest > budget:
+        raise InvalidParameterError(f"the budget left for seed fees ({budget:,.2f}) is below the cheapest eligible "
+                                    f"account's fee ({cheapest:,.2f}): no seed is affordable")
+    if cheapest <= 0:
+        raise InvalidParameterError("some eligible accounts cost nothing, so a budget cannot limit the number of "
+                                    "seeds; give campaign.seeding.count")
+    k_max = int(min(pool.size, np.searchsorted(np.cumsum(np.sort(fees[pool])), budget, side="right")))
+    order = spec.choose(graph, k_max, key, segment, context=context, **options)
+    if isinstance(order, tuple):
+        order = order[0]
+    order = np.asarray(order, dtype=np.int64)
+    if spec.name == "random":  # random_seeds sorts by index; fill in a random order instead
+        order = np.random.Generator(np.random.PCG64(int(key) ^ 0x5EED)).permutation(order)
+    take = np.zeros(order.size, dtype=bool)
+    left = budget
+    for i, fee in enumerate(fees[order]):  # at most k_max accounts: the budget bounds this loop
+        if fee <= left:
+            take[i] = True
+            left -= fee
+    seeds = order[take]
+    return SeedSelection(seeds, {"method": f"{spec.name}, filling the budget in rank order",
+                                 "cost": float(fees[seeds].sum())})
+
+
+def select_seeds(graph: SocialGraph, strategy: str, count: int | None, key: int, segment: str | None = None, *,
+                 context: SeedingContext | None = None, **options) -> SeedSelection:
+    """Run the registered ``strategy``: distinct int64 node indices and the strategy's report.
+
+    ``count=None`` with ``context.budget`` and ``context.fees`` fills the budget (strategies with
+    ``fills_budget``); otherwise strategies other than ``explicit`` need a count.
+    """
     spec = STRATEGIES.get(strategy)
     if spec is None:
         raise InvalidParameterError(f"unknown seeding strategy {strategy!r}; allowed: {', '.join(STRATEGIES)}")
@@ -155,6 +340,19 @@ def choose_seeds(graph: SocialGraph, strategy: str, count: int | None, key: int,
     missing = [k for k in spec.required if options.get(k) is None]
     if missing:
         raise InvalidParameterError(f"strategy {strategy!r} needs {missing[0]!r}")
+    context = context or SeedingContext()
     if spec.needs_count and count is None:
-        raise InvalidParameterError(f"strategy {strategy!r} needs a count")
-    return spec.choose(graph, count, key, segment, **options)
+        if not spec.fills_budget or context.budget is None or context.fees is None:
+            raise InvalidParameterError(f"strategy {strategy!r} needs a count (or a budget to fill)")
+        if spec.fills_budget == "ranking":
+            return _fill_budget(graph, spec, key, segment, context, options)
+    out = spec.choose(graph, count, key, segment, context=context, **options)
+    seeds, details = out if isinstance(out, tuple) else (out, {})
+    return SeedSelection(np.asarray(seeds, dtype=np.int64), dict(details))
+
+
+def choose_seeds(graph: SocialGraph, strategy: str, count: int | None, key: int, segment: str | None = None,
+                 **options) -> np.ndarray:
+    """Run the registered ``strategy``; returns int64 node indices (distinct)."""
+    context = options.pop("context", None)
+    return select_seeds(graph, strategy, count, key, segment, context=context, **options).seeds

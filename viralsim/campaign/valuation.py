@@ -12,7 +12,8 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["EMV_CAVEAT", "ROI_UNDEFINED", "Valuation", "CostModel", "value_metrics", "MONEY_METRICS"]
+__all__ = ["EMV_CAVEAT", "ROI_UNDEFINED", "Valuation", "CostModel", "Tier", "Spend", "value_metrics",
+           "MONEY_METRICS"]
 
 EMV_CAVEAT = (
     "EMV is an advertising-value equivalent: what the earned (unpaid) impressions and actions would have cost "
@@ -24,18 +25,90 @@ MONEY_METRICS = ("emv", "conversion_value", "paid_cost", "total_cost", "net_valu
 
 
 @dataclass(frozen=True)
+class Tier:
+    """An influencer tier: accounts with at least ``min_followers`` followers (up to the next tier) cost ``fee``."""
+
+    name: str
+    min_followers: int
+    fee: float
+
+
+@dataclass(frozen=True)
 class CostModel:
-    """Campaign cost: ``per_seed`` fee for each seed account plus a ``fixed`` cost (currency units)."""
+    """What seeding costs: each seed account's fee is ``per_seed + per_follower x followers`` plus its
+    tier's fee (tiers by follower count); ``fixed`` is paid once (production, agency).  Currency units."""
 
     per_seed: float = 0.0
     fixed: float = 0.0
+    per_follower: float = 0.0
+    tiers: tuple[Tier, ...] = ()
 
-    def paid(self, n_seeds: int) -> float:
-        """Paid media cost: fees to the seed accounts."""
-        return self.per_seed * n_seeds
+    def __post_init__(self) -> None:
+        for name in ("per_seed", "fixed", "per_follower"):
+            v = getattr(self, name)
+            if not np.isfinite(v) or v < 0:
+                raise InvalidParameterError(f"{name} must be a finite amount >= 0; got {v!r}")
+        tiers = tuple(self.tiers)
+        if tiers:
+            if tiers[0].min_followers != 0:
+                raise InvalidParameterError(f"the first tier ({tiers[0].name!r}) must start at min_followers 0 so "
+                                            f"every account has a tier; it starts at {tiers[0].min_followers}")
+            for a, b in zip(tiers, tiers[1:]):
+                if b.min_followers <= a.min_followers:
+                    raise InvalidParameterError(f"tiers must be listed by increasing min_followers: {b.name!r} "
+                                                f"({b.min_followers}) follows {a.name!r} ({a.min_followers})")
+            names = [t.name for t in tiers]
+            if len(set(names)) != len(names):
+                raise InvalidParameterError("tier names must differ")
+            if any(not np.isfinite(t.fee) or t.fee < 0 for t in tiers):
+                raise InvalidParameterError("tier fees must be finite amounts >= 0")
 
-    def total(self, n_seeds: int) -> float:
-        return self.paid(n_seeds) + self.fixed
+    def tier_index(self, followers) -> np.ndarray:
+        """Index into ``tiers`` of each account with these follower counts (-1 without tiers)."""
+        followers = np.asarray(followers, dtype=np.int64)
+        if not self.tiers:
+            return np.full(followers.shape, -1, dtype=np.int64)
+        bounds = np.array([t.min_followers for t in self.tiers], dtype=np.int64)
+        return np.searchsorted(bounds, followers, side="right").astype(np.int64) - 1
+
+    def tier_names(self, followers) -> list[str]:
+        """Each account's tier name ('' without tiers)."""
+        return [self.tiers[i].name if i >= 0 else "" for i in self.tier_index(followers).tolist()]
+
+    def fees(self, followers) -> np.ndarray:
+        """Each account's seeding fee from its follower count."""
+        followers = np.asarray(followers, dtype=np.float64)
+        fee = self.per_seed + self.per_follower * followers
+        if self.tiers:
+            tier_fee = np.array([t.fee for t in self.tiers], dtype=np.float64)
+            fee = fee + tier_fee[self.tier_index(followers)]
+        return np.asarray(fee, dtype=np.float64)
+
+    @property
+    def charges_seeds(self) -> bool:
+        return self.per_seed > 0 or self.per_follower > 0 or any(t.fee > 0 for t in self.tiers)
+
+
+@dataclass(frozen=True)
+class Spend:
+    """A campaign's money out: seed fees, paid boosts (impressions bought at a CPM) and fixed costs."""
+
+    seed_fees: float = 0.0
+    boosts: float = 0.0
+    fixed: float = 0.0
+
+    @property
+    def paid(self) -> float:
+        """Paid media: seed fees plus boosts."""
+        return self.seed_fees + self.boosts
+
+    @property
+    def total(self) -> float:
+        return self.paid + self.fixed
+
+    def to_dict(self) -> dict:
+        return {"seed_fees": self.seed_fees, "boosts": self.boosts, "fixed": self.fixed, "paid": self.paid,
+                "total": self.total}
 
 
 @dataclass(frozen=True)
@@ -92,8 +165,7 @@ class Valuation:
         return emv
 
 
-def value_metrics(metrics: dict[str, np.ndarray], valuation: Valuation, cost: CostModel,
-                  n_seeds: int) -> dict[str, np.ndarray]:
+def value_metrics(metrics: dict[str, np.ndarray], valuation: Valuation, spend: Spend) -> dict[str, np.ndarray]:
     """Money metrics per replicate: emv, conversion_value, paid_cost, total_cost, net_value, roi.
 
     ``roi = (emv + conversion_value - total_cost) / total_cost``; all NaN when the total cost
@@ -101,9 +173,9 @@ def value_metrics(metrics: dict[str, np.ndarray], valuation: Valuation, cost: Co
     """
     emv = valuation.emv_values(metrics)
     conversion_value = np.asarray(metrics["conversions"], dtype=np.float64) * valuation.per_conversion
-    paid = np.full(emv.shape, cost.paid(n_seeds))
-    total = np.full(emv.shape, cost.total(n_seeds))
+    paid = np.full(emv.shape, spend.paid)
+    total = np.full(emv.shape, spend.total)
     net = emv + conversion_value - total
-    roi = net / total if cost.total(n_seeds) > 0 else np.full(emv.shape, np.nan)
+    roi = net / total if spend.total > 0 else np.full(emv.shape, np.nan)
     return {"emv": emv, "conversion_value": conversion_value, "paid_cost": paid, "total_cost": total,
             "net_value": net, "roi": roi}

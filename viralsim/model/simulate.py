@@ -61,11 +61,11 @@ def _check_threads(threads) -> int | None:
 
 def _check_seeds(graph: SocialGraph, seeds) -> np.ndarray:
     arr = np.asarray(seeds)
-    if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu":
-        raise InvalidParameterError(f"seeds must be a non-empty 1-d sequence of integer node ids; got {seeds!r}"[:200])
+    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise InvalidParameterError(f"seeds must be a 1-d sequence of integer node ids; got {seeds!r}"[:200])
     arr = arr.astype(np.int64)
     n = graph.n_nodes
-    if arr.min() < 0 or arr.max() >= n:
+    if arr.size and (arr.min() < 0 or arr.max() >= n):
         raise InvalidParameterError(f"seeds must be node ids in [0, {n}); got range [{arr.min()}, {arr.max()}]")
     if np.unique(arr).size != arr.size:
         raise InvalidParameterError("seeds must be distinct node ids; got duplicates")
@@ -129,7 +129,8 @@ def simulate(
         Arc u -> v means v sees what u shares.
     model : CascadeModel or ThresholdModel
     seeds : sequence of int
-        Distinct node ids that post the campaign's own content (generation 0).
+        Distinct node ids that post the campaign's own content (generation 0); may be empty
+        (paid placements only, or the organic no-campaign world).
     runs : int
         Replicates; replicate i uses key ``viralsim.random.replicate_keys(seed, runs)[i]``, so
         the same ``seed`` gives common random numbers across models and seed sets.

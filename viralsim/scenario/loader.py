@@ -9,21 +9,23 @@ strategy, the EMV formula's rates) and returns a :class:`Scenario`.  Any problem
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
+from ..campaign.boost import Boost
 from ..campaign.seeding import STRATEGIES
-from ..campaign.valuation import CostModel, Valuation
+from ..campaign.valuation import CostModel, Tier, Valuation
 from ..errors import ScenarioError, ViralsimError
 from . import schema
 from .reader import RawScenario, apply_overrides, resolve_document
 from .schema import Where, fail, format_duration
 
-__all__ = ["Scenario", "Audience", "Segment", "Content", "Platform", "ThresholdRule", "Seeding", "Campaign",
-           "load_scenario", "scenario_from_dict", "memory_limit_bytes"]
+__all__ = ["Scenario", "Audience", "Segment", "Content", "Platform", "ThresholdRule", "Seeding", "Wave", "Campaign",
+           "load_scenario", "scenario_from_dict", "memory_limit_bytes", "wrap_errors"]
 
 MAX_STEPS = 100_000
 _GIB = 1024**3
@@ -96,7 +98,8 @@ class ThresholdRule:
 
 @dataclass(frozen=True)
 class Seeding:
-    """Seeding section: a registered strategy, its count, an optional segment and strategy options."""
+    """Seeding section: a registered strategy, its count (None: fill the budget), an optional segment
+    and strategy options."""
 
     strategy: str
     count: int | None
@@ -105,9 +108,37 @@ class Seeding:
 
 
 @dataclass(frozen=True)
+class Wave:
+    """One post of the schedule: seeds posting at ``at_h`` and/or a paid boost.  ``path`` is the
+    key path of its seeding section (for error messages)."""
+
+    at_h: float
+    seeding: Seeding | None
+    boost: Boost | None
+    path: str
+
+
+@dataclass(frozen=True)
 class Campaign:
-    seeding: Seeding
+    """The schedule of waves (the hour-0 ``seeding``/``boost`` first), fees and the budget."""
+
+    waves: tuple[Wave, ...]
     cost: CostModel
+    budget: float | None = None
+
+    @property
+    def seeding(self) -> Seeding | None:
+        """The first wave's seeding (the common one-wave campaign)."""
+        return next((w.seeding for w in self.waves if w.seeding is not None), None)
+
+    @property
+    def boosts(self) -> tuple[Boost, ...]:
+        return tuple(w.boost for w in self.waves if w.boost is not None)
+
+    @property
+    def is_organic(self) -> bool:
+        """No seeds and no boosts: the no-campaign world."""
+        return not self.waves
 
 
 @dataclass(frozen=True)
@@ -129,6 +160,7 @@ class Scenario:
     platform: Platform
     campaign: Campaign
     valuation: Valuation | None
+    baseline: Path | None = None
     source: Path | None = field(default=None, compare=False)
     sources: tuple[Path, ...] = field(default=(), compare=False)
     resolved: dict = field(default_factory=dict, compare=False, repr=False)
@@ -147,6 +179,17 @@ class Scenario:
                 return Where(self.source.name) if self.source is not None else None
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
+
+
+@contextlib.contextmanager
+def wrap_errors(path: str, scenario: Scenario) -> Iterator[None]:
+    """Re-raise a layer error as a ScenarioError naming the key and line that caused it."""
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except ViralsimError as exc:
+        raise fail(path, str(exc), scenario.where_of(path)) from None
 
 
 def load_scenario(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
@@ -223,9 +266,9 @@ def _validate(raw: RawScenario) -> Scenario:
         threshold = ThresholdRule(t["rule"], t["level"])
 
     audience = _audience(top["audience"], raw, model)
-    seeding = _seeding(top["campaign"]["seeding"], audience, w)
-    cost = CostModel(**top["campaign"]["cost"])
+    campaign = _campaign(top["campaign"], audience, model, horizon, w)
     valuation = _valuation(top["valuation"], w)
+    baseline = _baseline(top["baseline"], raw)
 
     limit = memory_limit_bytes()
     result_bytes = top["runs"] * (round(n_steps) + 1) * 8 * 6 + top["runs"] * 8 * 40
@@ -249,11 +292,12 @@ def _validate(raw: RawScenario) -> Scenario:
         content=Content(c["stickiness"], c["half_life"], c["fatigue"], c["engagement_rate"], c["click_rate"],
                         c["conversion_rate"]),
         platform=Platform(p["feed_reach"], p["delay"]["median"], p["delay"]["sigma"]),
-        campaign=Campaign(seeding, cost),
+        campaign=campaign,
         valuation=valuation,
+        baseline=baseline,
         source=raw.path,
         sources=tuple(raw.chain),
-        resolved=_resolved(top, audience, model),
+        resolved=_resolved(top, audience, model, baseline),
         where=dict(raw.where),
     )
     return scenario
@@ -342,40 +386,137 @@ def _audience(a: dict, raw: RawScenario, model: str) -> Audience:
     return Audience(kind, n, params, None, None, segments)
 
 
-def _seeding(s: dict, audience: Audience, w) -> Seeding:
+def _campaign(c: dict, audience: Audience, model: str, horizon: float, w) -> Campaign:
+    """The campaign section: hour-0 seeding and boost, later waves, fees, budget; cross-key checks."""
+    waves = []
+    if c["seeding"] is not None or c["boost"] is not None:
+        waves.append((0.0, c["seeding"], c["boost"], "campaign"))
+    for i, wave in enumerate(c["waves"]):
+        path = f"campaign.waves[{i}]"
+        if wave["seeding"] is None and wave["boost"] is None:
+            raise fail(path, "a wave needs a seeding section, a boost, or both", w(path))
+        if wave["at"] >= horizon:
+            raise fail(f"{path}.at", f"must be before the horizon ({format_duration(horizon)}), got "
+                       f"{format_duration(wave['at'])}", w(f"{path}.at"))
+        if wave["boost"] is not None and wave["boost"]["at"] is not None:
+            raise fail(f"{path}.boost.at", "a wave's boost starts at the wave's `at`; remove it here",
+                       w(f"{path}.boost.at"))
+        waves.append((wave["at"], wave["seeding"], wave["boost"], path))
+
+    try:
+        cost = CostModel(per_seed=c["cost"]["per_seed"], fixed=c["cost"]["fixed"],
+                         per_follower=c["cost"]["per_follower"],
+                         tiers=tuple(Tier(t["name"], t["min_followers"], t["fee"]) for t in c["cost"]["tiers"]))
+    except ViralsimError as exc:
+        raise fail("campaign.cost.tiers", str(exc), w("campaign.cost.tiers")) from None
+
+    out, fill = [], []
+    for at, seeding, boost, path in waves:
+        sd = _seeding(seeding, audience, model, f"{path}.seeding", w) if seeding is not None else None
+        if sd is not None and sd.count is None and sd.strategy != "explicit":
+            fill.append(f"{path}.seeding")
+        bo = _boost(boost, audience, at, horizon, f"{path}.boost", w) if boost is not None else None
+        out.append(Wave(at, sd, bo, f"{path}.seeding"))
+    budget = c["budget"]
+    for p in fill:
+        if budget is None:
+            spec = STRATEGIES[_strategy_at(out, p)]
+            raise fail(f"{p}.count", f"required with strategy: {spec.name} (number of seed accounts), unless "
+                       "campaign.budget is set to buy as many as it allows", w(p))
+        if not STRATEGIES[_strategy_at(out, p)].fills_budget:
+            raise fail(f"{p}.count", f"required with strategy: {_strategy_at(out, p)} (it cannot fill a budget)",
+                       w(p))
+        if not cost.charges_seeds:
+            raise fail(f"{p}.count", "required: campaign.cost charges nothing per seed, so the budget cannot limit "
+                       "the number of seeds (set per_seed, per_follower or tiers)", w(p))
+    if len(fill) > 1:
+        raise fail(f"{fill[1]}.count", f"only one seeding may fill the budget (also {fill[0]} has no count); give "
+                   "the others a count", w(fill[1]))
+    if budget is not None:
+        committed = cost.fixed + sum(wv.boost.cost for wv in out if wv.boost is not None)
+        if committed > budget:
+            raise fail("campaign.budget", f"is {budget:,.2f} but the fixed cost and boosts alone cost "
+                       f"{committed:,.2f}", w("campaign.budget"))
+        if fill and committed >= budget:
+            raise fail("campaign.budget", f"is {budget:,.2f}, all spent on the fixed cost and boosts "
+                       f"({committed:,.2f}): nothing is left for the seeds of {fill[0]}", w("campaign.budget"))
+    return Campaign(tuple(out), cost, budget)
+
+
+def _strategy_at(waves: list[Wave], path: str) -> str:
+    return next(wv.seeding.strategy for wv in waves if wv.path == path)
+
+
+def _boost(b: dict, audience: Audience, at: float, horizon: float, path: str, w) -> Boost:
+    if (b["impressions"] is None) == (b["spend"] is None):
+        raise fail(path, "give exactly one of impressions (paid impressions bought) or spend (money; buys "
+                   "spend / cpm x 1000 impressions)", w(path))
+    if b["segment"] is not None:
+        _check_segment(b["segment"], audience, f"{path}.segment", w)
+    start = at if b["at"] is None else b["at"]
+    try:
+        if b["spend"] is not None:
+            boost = Boost.from_spend(b["spend"], b["cpm"], at_h=start, over_h=b["over"], segment=b["segment"])
+        else:
+            boost = Boost(b["impressions"], b["cpm"], at_h=start, over_h=b["over"], segment=b["segment"])
+        boost.placements(1.0 if horizon >= 1.0 else horizon, horizon)
+    except ViralsimError as exc:
+        raise fail(path, str(exc), w(path)) from None
+    return boost
+
+
+def _check_segment(name: str, audience: Audience, path: str, w) -> None:
+    names = [g.name for g in audience.segments]
+    if name not in names:
+        msg = f"unknown segment {name!r}" + (schema.suggest(name, names) if names else
+                                             "; audience.segments declares none")
+        raise fail(path, msg, w(path))
+
+
+def _seeding(s: dict, audience: Audience, model: str, path: str, w) -> Seeding:
     spec = STRATEGIES[s["strategy"]]
-    for k in ("nodes", "min_followers", "max_followers"):
+    for k in ("nodes", "min_followers", "max_followers", "objective", "epsilon", "ell", "simulations"):
         if s[k] is not None and k not in spec.options:
             users = ", ".join(n for n, other in STRATEGIES.items() if k in other.options)
-            raise fail(f"campaign.seeding.{k}", f"only used by strategy {users} (this one is {spec.name})",
-                       w(f"campaign.seeding.{k}"))
+            raise fail(f"{path}.{k}", f"only used by strategy {users} (this one is {spec.name})", w(f"{path}.{k}"))
+    if spec.needs_cascade and model != "cascade":
+        raise fail(f"{path}.strategy", f"{spec.name} optimises the share model of model: cascade; with model: "
+                   "threshold use random, top_degree, pagerank, kcore or explicit", w(f"{path}.strategy"))
     options = {k: s[k] for k in spec.options if s.get(k) is not None}
     if (options.get("min_followers") is not None and options.get("max_followers") is not None
             and options["min_followers"] > options["max_followers"]):
-        raise fail("campaign.seeding.max_followers", f"must be >= min_followers ({options['min_followers']}), got "
-                   f"{options['max_followers']}", w("campaign.seeding.max_followers"))
+        raise fail(f"{path}.max_followers", f"must be >= min_followers ({options['min_followers']}), got "
+                   f"{options['max_followers']}", w(f"{path}.max_followers"))
     for k in spec.required:
         if k not in options:
-            raise fail(f"campaign.seeding.{k}", f"required with strategy: {spec.name}", w("campaign.seeding"))
-    if spec.needs_count and s["count"] is None:
-        raise fail("campaign.seeding.count", f"required with strategy: {spec.name} (number of seed accounts)",
-                   w("campaign.seeding"))
+            raise fail(f"{path}.{k}", f"required with strategy: {spec.name}", w(path))
     if s["strategy"] == "explicit" and s["count"] is not None and s["count"] != len(s["nodes"]):
-        raise fail("campaign.seeding.count", f"is {s['count']} but {len(s['nodes'])} nodes are listed",
-                   w("campaign.seeding.count"))
+        raise fail(f"{path}.count", f"is {s['count']} but {len(s['nodes'])} nodes are listed", w(f"{path}.count"))
     if s["nodes"] is not None and audience.nodes is not None and max(s["nodes"]) >= audience.nodes:
-        raise fail("campaign.seeding.nodes", f"node id {max(s['nodes'])} does not exist: a generated audience has ids 0 "
-                   f"to {audience.nodes - 1:,}", w("campaign.seeding.nodes"))
+        raise fail(f"{path}.nodes", f"node id {max(s['nodes'])} does not exist: a generated audience has ids 0 "
+                   f"to {audience.nodes - 1:,}", w(f"{path}.nodes"))
     if s["count"] is not None and audience.nodes is not None and s["count"] > audience.nodes:
-        raise fail("campaign.seeding.count", f"must be at most the audience size ({audience.nodes:,}), got "
-                   f"{s['count']:,}", w("campaign.seeding.count"))
+        raise fail(f"{path}.count", f"must be at most the audience size ({audience.nodes:,}), got "
+                   f"{s['count']:,}", w(f"{path}.count"))
     if s["segment"] is not None:
-        names = [g.name for g in audience.segments]
-        if s["segment"] not in names:
-            msg = f"unknown segment {s['segment']!r}" + (schema.suggest(s["segment"], names) if names else
-                                                         "; audience.segments declares none")
-            raise fail("campaign.seeding.segment", msg, w("campaign.seeding.segment"))
+        _check_segment(s["segment"], audience, f"{path}.segment", w)
     return Seeding(s["strategy"], s["count"], s["segment"], options)
+
+
+def _baseline(value: str | None, raw: RawScenario) -> Path | None:
+    """The baseline scenario file, resolved against the file that names it; it must exist."""
+    if value is None:
+        return None
+    try:
+        path = Path(os.path.expanduser(value))
+        if not path.is_absolute():
+            path = (raw.dir_of("baseline") / path).resolve()
+        found = path.is_file()
+    except (OSError, ValueError) as exc:
+        raise fail("baseline", f"not a usable file path ({exc})", raw.where_of("baseline")) from None
+    if not found:
+        raise fail("baseline", f"file not found: {path}", raw.where_of("baseline"))
+    return path
 
 
 def _valuation(v: dict | None, w) -> Valuation | None:
@@ -391,7 +532,7 @@ def _valuation(v: dict | None, w) -> Valuation | None:
                      per_click=v["per_click"], per_conversion=v["per_conversion"])
 
 
-def _resolved(top: dict, audience: Audience, model: str) -> dict[str, Any]:
+def _resolved(top: dict, audience: Audience, model: str, baseline: Path | None) -> dict[str, Any]:
     """The validated scenario as a plain mapping (defaults filled, durations as text, paths absolute)."""
     out: dict[str, Any] = {}
     for key in schema.TOP.keys:
@@ -403,6 +544,8 @@ def _resolved(top: dict, audience: Audience, model: str) -> dict[str, Any]:
         out[key.name] = _plain(key, value)
     if audience.file is not None:
         out["audience"]["file"] = str(audience.file)
+    if baseline is not None:
+        out["baseline"] = str(baseline)
     if model == "threshold":
         out["content"] = {k: v for k, v in out["content"].items() if k not in ("stickiness", "half_life", "fatigue")}
     return out

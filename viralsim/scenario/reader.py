@@ -34,7 +34,7 @@ MAX_DEPTH = 20
 MAX_EXTENDS = 16
 
 # keys that belong to one file only and are not inherited by an extending file
-NOT_INHERITED = ("name", "description", "extends")
+NOT_INHERITED = ("name", "description", "extends", "baseline")
 
 
 class RawScenario:
@@ -259,7 +259,7 @@ def resolve_document(path: Path, _chain: tuple[Path, ...] = ()) -> RawScenario:
     own = {k: v for k, v in data.items() if k != "extends"}
     merged = _merge(base, own, base_where, where, base_dirs, resolved.parent)
     base_where["extends"] = where["extends"]
-    for k in ("name", "description"):
+    for k in ("name", "description", "baseline"):
         if k in where:
             base_where[k] = where[k]
     return RawScenario(merged, base_where, path, [resolved, *parent.chain], base_dirs)

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-from ..campaign.seeding import choose_seeds
 from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, value_metrics
 from ..errors import ScenarioError, ViralsimError
 from ..graph import SocialGraph
 from ..model.results import Summary, summarize, t975
-from ..random import GRAPH, SEEDING, as_seed_sequence, child, stream_key
-from .loader import Scenario
+from ..random import GRAPH, as_seed_sequence, child
+from .loader import Scenario, wrap_errors
+from .plan import CampaignPlan, plan_campaign
 from .schema import fail
 
 __all__ = ["ScenarioResult", "Comparison", "MetricDifference", "Summary", "build_audience", "choose_scenario_seeds",
-           "build_model", "simulate", "compare", "summarize"]
+           "build_model", "simulate", "compare", "summarize", "Incrementality", "incrementality", "run_baseline"]
 
 TIMESERIES_METRICS = ("reach", "impressions", "shares")
 
@@ -42,13 +41,18 @@ class ScenarioResult:
 
     scenario: Scenario
     graph: SocialGraph
-    seeds: np.ndarray
+    plan: CampaignPlan
     simulation: object
     metrics: dict
     summary: dict
     seed: int
     wall_time_s: float
     notes: tuple[str, ...] = ()
+
+    @property
+    def seeds(self) -> np.ndarray:
+        """Every wave's seed accounts (int64 node indices), in the order of the attribution columns."""
+        return self.plan.seeds
 
     @property
     def runs(self) -> int:
@@ -66,7 +70,7 @@ class ScenarioResult:
             return None
         info = {"currency": v.currency, "emv_formula": v.formula(), "roi_formula": v.roi_formula(),
                 "caveat": EMV_CAVEAT}
-        if self.scenario.campaign.cost.total(len(self.seeds)) == 0:
+        if self.plan.spend.total == 0:
             info["roi_undefined"] = ROI_UNDEFINED
         return info
 
@@ -90,8 +94,10 @@ class ScenarioResult:
             "seed": self.seed,
             "horizon_h": sc.horizon_h,
             "graph": graph_info(self.graph),
-            "seeds": {"strategy": sc.campaign.seeding.strategy, "count": int(len(self.seeds)),
-                      "segment": sc.campaign.seeding.segment, "nodes": self.seed_labels},
+            "seeds": {"strategy": _strategies(sc), "count": int(len(self.seeds)),
+                      "segment": sc.campaign.seeding.segment if sc.campaign.seeding is not None else None,
+                      "nodes": self.seed_labels},
+            "campaign": self.plan.to_dict(),
             "metrics": {k: _clean(v.to_dict()) for k, v in self.summary.items()},
         }
         val = self.valuation_info()
@@ -100,6 +106,13 @@ class ScenarioResult:
         if self.notes:
             out["notes"] = list(self.notes)
         return out
+
+
+def _strategies(sc: Scenario) -> str:
+    names = [w.seeding.strategy for w in sc.campaign.waves if w.seeding is not None]
+    if not names:
+        return "boost only" if sc.campaign.boosts else "none (organic)"
+    return " + ".join(dict.fromkeys(names))
 
 
 def _clean(d: dict) -> dict:
@@ -112,17 +125,6 @@ def graph_info(graph: SocialGraph) -> dict:
         info["segments"] = list(graph.segment_names)
     info["fingerprint"] = graph.fingerprint()
     return info
-
-
-@contextlib.contextmanager
-def _wrap(path: str, scenario: Scenario) -> Iterator[None]:
-    """Re-raise a layer error as a ScenarioError naming the key and line that caused it."""
-    try:
-        yield
-    except ScenarioError:
-        raise
-    except ViralsimError as exc:
-        raise fail(path, str(exc), scenario.where_of(path)) from None
 
 
 def _segment_labels(n: int, shares: Sequence[float], seed: int) -> np.ndarray:
@@ -145,15 +147,15 @@ def build_audience(scenario: Scenario, *, seed: int | None = None) -> SocialGrap
     seed = scenario.seed if seed is None else seed
     names = [s.name for s in a.segments]
     if a.generator == "file":
-        with _wrap("audience.file", scenario):
+        with wrap_errors("audience.file", scenario):
             graph = load_graph(a.file, directed=a.directed)
     elif a.generator == "segmented":
-        with _wrap("audience.params", scenario):
+        with wrap_errors("audience.params", scenario):
             graph = generate(a.generator, a.nodes, seed=seed, shares=[s.share for s in a.segments], names=names,
                              **a.params)
         return graph
     else:
-        with _wrap("audience.params", scenario):
+        with wrap_errors("audience.params", scenario):
             graph = generate(a.generator, a.nodes, seed=seed, **a.params)
     if a.segments:
         labels = _segment_labels(graph.n_nodes, [s.share for s in a.segments], seed)
@@ -162,11 +164,8 @@ def build_audience(scenario: Scenario, *, seed: int | None = None) -> SocialGrap
 
 
 def choose_scenario_seeds(scenario: Scenario, graph: SocialGraph, *, seed: int | None = None) -> np.ndarray:
-    """Seed accounts of the scenario's strategy; random choices from purpose SEEDING of ``seed``."""
-    s = scenario.campaign.seeding
-    key = stream_key(scenario.seed if seed is None else seed, SEEDING)
-    with _wrap("campaign.seeding", scenario):
-        return choose_seeds(graph, s.strategy, s.count, key, s.segment, **s.options)
+    """Every wave's seed accounts; random choices from purpose SEEDING of ``seed``."""
+    return plan_campaign(scenario, graph, seed=seed).seeds
 
 
 def build_model(scenario: Scenario, graph: SocialGraph):
@@ -177,7 +176,7 @@ def build_model(scenario: Scenario, graph: SocialGraph):
     common = dict(feed_reach=p.feed_reach, delay_median=p.delay_median_h, delay_sigma=p.delay_sigma,
                   engagement_rate=c.engagement_rate, click_rate=c.click_rate, conversion_rate=c.conversion_rate,
                   step=scenario.step_h, horizon=scenario.horizon_h)
-    with _wrap("content", scenario):
+    with wrap_errors("content", scenario):
         if scenario.model == "threshold":
             t = scenario.threshold
             return ThresholdModel(rule=t.rule, threshold=t.level, **common)
@@ -213,14 +212,16 @@ def simulate(scenario: Scenario, *, runs: int | None = None, seed: int | None = 
     seed = scenario.seed if seed is None else int(seed)
     if graph is None:
         graph = build_audience(scenario, seed=seed)
-    seeds = choose_scenario_seeds(scenario, graph, seed=seed)
+    plan = plan_campaign(scenario, graph, seed=seed, threads=threads)
     model = build_model(scenario, graph)
-    sim = model_simulate(graph, model, seeds, runs=runs, seed=seed, threads=threads, progress=progress)
+    with wrap_errors("campaign", scenario):
+        sim = model_simulate(graph, model, plan.seeds, runs=runs, seed=seed, threads=threads, progress=progress,
+                             seed_times=plan.seed_times_h, paid=plan.placements)
     metrics = {k: np.asarray(v) for k, v in sim.metrics.items()}
     if scenario.valuation is not None:
-        metrics.update(value_metrics(metrics, scenario.valuation, scenario.campaign.cost, len(seeds)))
+        metrics.update(value_metrics(metrics, scenario.valuation, plan.spend))
     summary = {k: summarize(v) for k, v in metrics.items()}
-    return ScenarioResult(scenario, graph, seeds, sim, metrics, summary, seed, time.perf_counter() - start)
+    return ScenarioResult(scenario, graph, plan, sim, metrics, summary, seed, time.perf_counter() - start)
 
 
 @dataclass(frozen=True)

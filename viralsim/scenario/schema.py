@@ -279,36 +279,103 @@ SEEDING = Section(
     "campaign.seeding",
     "Who posts the content first (the seeds' own posts are the owned impressions).",
     (
-        Key("strategy", "str", "`random`, `top_degree` (most followers; ties by node id) or `explicit` "
-            "(listed `nodes`); new strategies register in viralsim/campaign/seeding.py.", options=_strategy_names),
-        Key("count", "int", "Number of seed accounts.", "accounts", low=1, high=MAX_NODES, default=None,
-            required_when="strategy is not explicit"),
+        Key("strategy", "str", "`random`, `top_degree` (most followers; ties by node id), `pagerank`, `kcore`, "
+            "`degree_discount` (Chen et al. 2009), `imm` (influence maximisation with a guarantee, Tang et al. "
+            "2015), `celf` (Monte Carlo greedy, small graphs) or `explicit` (listed `nodes`).",
+            options=_strategy_names),
+        Key("count", "int", "Number of seed accounts. Omit it with a `campaign.budget` to buy as many as the budget "
+            "allows (imm: budgeted influence maximisation; others: in rank order while fees fit).", "accounts",
+            low=1, high=MAX_NODES, default=None,
+            required_when="strategy is not explicit and there is no campaign.budget"),
         Key("segment", "str", "Restrict the choice to this audience segment.", default=None,
             pattern=NAME_PATTERN),
         Key("nodes", "ids", "Seed node ids, as in the edge-list file (strategy explicit only).", default=None,
             required_when="strategy is explicit"),
-        Key("min_followers", "int", "Only accounts with at least this many followers (random, top_degree), e.g. "
-            "a micro-influencer tier.", "followers", low=0, default=None, nullable=True),
-        Key("max_followers", "int", "Only accounts with at most this many followers (random, top_degree).",
+        Key("min_followers", "int", "Only accounts with at least this many followers (all strategies but "
+            "explicit), e.g. a micro-influencer tier.", "followers", low=0, default=None, nullable=True),
+        Key("max_followers", "int", "Only accounts with at most this many followers (all strategies but explicit).",
             "followers", low=0, default=None, nullable=True),
+        Key("objective", "str", "What imm and celf maximise: `reach` (users who see the post) or `posters` (seeds "
+            "plus sharers, the classic IC spread); null means reach.", options=("reach", "posters"),
+            default=None, nullable=True),
+        Key("epsilon", "float", "imm's accuracy: the seeds reach at least (1 - 1/e - epsilon) of the optimum of the "
+            "share model without decay; null means 0.1.", low=0.0, high=1.0, low_open=True, high_open=True,
+            default=None, nullable=True),
+        Key("ell", "float", "imm's confidence: the guarantee holds with probability 1 - 1/n^ell; null means 1.",
+            low=0.0, low_open=True, high=10.0, default=None, nullable=True),
+        Key("simulations", "int", "celf's Monte Carlo worlds per evaluation; null means 1000.", "worlds", low=10,
+            high=1_000_000, default=None, nullable=True),
+    ),
+)
+
+TIER = Section(
+    "campaign.cost.tiers[]",
+    "An influencer tier by follower count.",
+    (
+        Key("name", "str", "Tier name (nano, micro, macro, mega...), used in attribution.", pattern=NAME_PATTERN),
+        Key("min_followers", "int", "Accounts with at least this many followers, up to the next tier, are in this "
+            "tier; the first tier starts at 0.", "followers", low=0),
+        Key("fee", "money", "Fee per seed account of this tier.", "currency per seed", low=0.0),
     ),
 )
 
 COST = Section(
     "campaign.cost",
-    "What the campaign costs (paid cost = per_seed x seeds; total = paid + fixed).",
+    "What the campaign costs. A seed's fee = per_seed + per_follower x followers + its tier's fee; paid cost = "
+    "seed fees + boosts; total = paid + fixed.",
     (
         Key("per_seed", "money", "Fee paid to each seed account (influencer fee).", "currency per seed",
             low=0.0, default=0.0),
+        Key("per_follower", "money", "Fee per follower of each seed account (cost proportional to audience).",
+            "currency per follower", low=0.0, default=0.0),
+        Key("tiers", "sections", "Influencer tiers by follower count, by increasing min_followers (e.g. nano 0, "
+            "micro 1000, macro 10000, mega 100000), each with its fee.", default=[], section=TIER),
         Key("fixed", "money", "Fixed cost (production, agency).", "currency", low=0.0, default=0.0),
+    ),
+)
+
+BOOST = Section(
+    "campaign.boost",
+    "A paid boost: impressions bought at a CPM, shown to random users (or one segment) over a time window; its "
+    "viewers may share.",
+    (
+        Key("impressions", "int", "Paid impressions bought (or give `spend`).", "impressions", low=1,
+            high=2**31 - 2, default=None, required_when="spend is not given"),
+        Key("spend", "money", "Money spent on the boost; buys spend / cpm x 1000 impressions (or give "
+            "`impressions`).", "currency", low=0.0, low_open=True, default=None,
+            required_when="impressions is not given"),
+        Key("cpm", "money", "Price of 1000 paid impressions.", "currency per 1000 impressions", low=0.0),
+        Key("at", "duration", "When delivery starts, after the first post (in a wave: the wave's `at`).", "hours",
+            low=0.0, default=None, nullable=True),
+        Key("over", "duration", "Delivery window; impressions are split evenly over its steps (0h: all at once).",
+            "hours", low=0.0, default="0h"),
+        Key("segment", "str", "Show the boost only to this audience segment.", default=None, pattern=NAME_PATTERN),
+    ),
+)
+
+WAVE = Section(
+    "campaign.waves[]",
+    "A later post or wave of the schedule: seeds who post at `at`, a boost starting at `at`, or both.",
+    (
+        Key("at", "duration", "When this wave posts, in hours after the start (e.g. 24h).", "hours", low=0.0),
+        Key("seeding", "section", "The wave's seed accounts (never accounts seeded by an earlier wave).",
+            default=None, section=SEEDING),
+        Key("boost", "section", "The wave's paid boost.", default=None, section=BOOST),
     ),
 )
 
 CAMPAIGN = Section(
     "campaign",
-    "The campaign: seeding and cost.",
+    "The campaign: who posts at hour 0 (`seeding`), a paid `boost`, later `waves`, fees and budget. A campaign "
+    "with none of them is the organic, no-campaign world.",
     (
-        Key("seeding", "section", "Seeding strategy.", section=SEEDING),
+        Key("seeding", "section", "Seed accounts posting at hour 0.", default=None, section=SEEDING),
+        Key("boost", "section", "A paid boost.", default=None, section=BOOST),
+        Key("waves", "sections", "Further posts on a schedule, each with its own seeds and/or boost.", default=[],
+            section=WAVE),
+        Key("budget", "money", "Money available for the whole campaign (seed fees + boosts + fixed). Checked; with a "
+            "seeding `count` omitted, seeds are bought with what is left.", "currency", low=0.0, low_open=True,
+            default=None),
         Key("cost", "section", "Campaign cost.", default={}, section=COST),
     ),
 )
@@ -341,6 +408,9 @@ TOP = Section(
         Key("description", "str", "What the scenario shows. Not inherited through extends.", default=""),
         Key("extends", "path", "Another scenario file to inherit (relative to this file); mappings merge, lists "
             "replace, null removes an inherited key.", default=None),
+        Key("baseline", "path", "The no-campaign world to measure incrementality against (e.g. `organic.yaml`, "
+            "relative to this file): run with the same seed, runs and audience, it gives incremental reach, "
+            "impressions, conversions and EMV. Not inherited through extends.", default=None),
         Key("seed", "int", "Master random seed: graph, seeding choices and every replicate derive from it.",
             low=0, high=2**63 - 1),
         Key("runs", "int", "Monte Carlo replicates.", "replicates", low=1, high=1_000_000, default=1000),
@@ -362,7 +432,7 @@ TOP = Section(
 )
 
 SECTIONS: tuple[Section, ...] = (TOP, AUDIENCE, SEGMENT, CONTENT, PLATFORM, DELAY, THRESHOLD, CAMPAIGN, SEEDING,
-                                 COST, VALUATION)
+                                 BOOST, WAVE, COST, TIER, VALUATION)
 
 
 def suggest(name: str, choices) -> str:
@@ -517,15 +587,15 @@ def lookup(parts: list[str]) -> Key | None:
 def all_key_paths() -> list[str]:
     """Every documented key path, e.g. ``content.stickiness``, ``audience.segments[].share``."""
     out = []
+    seen: set[str] = set()
 
     def walk(section: Section, prefix: str) -> None:
+        seen.add(section.name)
         for key in section.keys:
             p = f"{prefix}.{key.name}" if prefix else key.name
             out.append(p)
-            if key.kind == "section":
-                walk(key.section, p)
-            elif key.kind == "sections":
-                walk(key.section, p + "[]")
+            if key.kind in ("section", "sections") and key.section.name not in seen:
+                walk(key.section, p + ("[]" if key.kind == "sections" else ""))
 
     walk(TOP, "")
     return out
@@ -556,15 +626,19 @@ def reference_markdown() -> str:
             return f"`{key.default}`" if key.default and " " not in key.default else (key.default or '""')
         return f"`{_num(key.default)}`"
 
+    seen: set[str] = set()
+
     def walk(section: Section, prefix: str) -> None:
+        seen.add(section.name)
         for key in section.keys:
             p = f"{prefix}.{key.name}" if prefix else key.name
             allowed = key.describe().replace("|", "\\|")
-            lines.append(f"| `{p}` | {allowed} | {key.unit or '-'} | {default_text(key)} | {key.doc} |")
-            if key.kind == "section":
-                walk(key.section, p)
-            elif key.kind == "sections":
-                walk(key.section, p + "[]")
+            doc = key.doc
+            if key.kind in ("section", "sections") and key.section.name in seen:
+                doc += f" Same keys as `{key.section.name}`."
+            lines.append(f"| `{p}` | {allowed} | {key.unit or '-'} | {default_text(key)} | {doc} |")
+            if key.kind in ("section", "sections") and key.section.name not in seen:
+                walk(key.section, p + ("[]" if key.kind == "sections" else ""))
 
     walk(TOP, "")
     return "\n".join(lines) + "\n"
