@@ -1,0 +1,605 @@
+"""Influence-maximisation kernels: reverse-reachable (RR) sets, greedy coverage, CELF, heuristics.
+
+Arrays in, arrays out; the campaign layer (:mod:`viralsim.campaign.influence`) validates and
+orchestrates.  With fatigue 1 and no decay the share cascade is an independent cascade in which
+arc ``u -> v`` is *viewed* with probability ``view_prob`` and *live* (viewed and shared) with
+probability ``q[v] = view_prob * share_given_view[v]``: the chance depends only on the head
+``v``.  Reverse exploration of a node ``w`` therefore samples which of its in-arcs are live by
+geometric skipping with the single probability ``q[w]`` (cost proportional to live arcs, not to
+the in-degree), or by one coin per arc when ``q[w] >= 1/2``.
+
+RR set ``i`` is a pure function of ``(key, i)``: its draws come from a SplitMix64 stream seeded
+by ``hash2(key, i)``.  Sets are produced in *jobs* of consecutive indices; which thread runs a
+job, and in which order, changes nothing.  Per-thread ``visited`` rows are stamped with
+``i + 1`` (unique per set), so they are never reset.
+
+Objectives (``OBJ_POSTERS``, ``OBJ_REACH``):
+
+* posters: RR(v) = nodes with a live path to the uniform root v (v included);
+* reach: RR(v) = union over the *viewed* in-arcs u -> v of posters-RR(u).  v itself is added only
+  if the search finds it again (a cycle) and is not expanded: its live in-arcs are a subset of
+  its viewed in-arcs, whose sources are already being explored.
+
+Numba caches each module separately; this one imports :mod:`.rng` (delete ``__pycache__`` if
+that file changes).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import hash2, next_below, next_uniform, seed_stream, uniform
+
+OBJ_POSTERS = 0
+OBJ_REACH = 1
+
+OVERFLOW = -1  # the job's member buffer is full
+HIT = -2  # the set met a node of the mask (rr_count_hits stops early: only the indicator matters)
+
+
+# ---- RR sets ---------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _add(x, visited, stamp, out, base, size, cap, has_mask, mask):
+    """Append x to the set unless already there; returns the new size, OVERFLOW or HIT."""
+    if visited[x] == stamp:
+        return size
+    visited[x] = stamp
+    if size >= cap:
+        return OVERFLOW
+    out[base + size] = x
+    if has_mask and mask[x] != 0:
+        return HIT
+    return size + 1
+
+
+@njit(cache=True)
+def _expand(w, p, log1m_p, in_indptr, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask):
+    """Add the sources of w's in-arcs that are live with probability p; returns size or a code."""
+    if p <= 0.0:
+        return size
+    start = in_indptr[w]
+    deg = in_indptr[w + 1] - start
+    if p >= 0.5:  # dense: one coin per arc is cheaper than a logarithm per live arc
+        for j in range(deg):
+            if p >= 1.0 or next_uniform(state) < p:
+                size = _add(np.int64(in_indices[start + j]), visited, stamp, out, base, size, cap, has_mask, mask)
+                if size < 0:
+                    return size
+        return size
+    pos = np.int64(-1)
+    while True:
+        g = math.floor(math.log(1.0 - next_uniform(state)) / log1m_p)
+        if g >= deg:
+            return size
+        pos += 1 + np.int64(g)
+        if pos >= deg:
+            return size
+        size = _add(np.int64(in_indices[start + pos]), visited, stamp, out, base, size, cap, has_mask, mask)
+        if size < 0:
+            return size
+
+
+@njit(cache=True)
+def sample_rr(i, key, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view, objective,
+              state, visited, out, base, cap, has_mask, mask):
+    """Write RR set ``i`` to ``out[base:base + size]``; returns its size, OVERFLOW or HIT."""
+    n = in_indptr.shape[0] - 1
+    seed_stream(state, key, i)
+    root = next_below(state, n)
+    stamp = np.int64(i) + 1
+    size = np.int64(0)
+    if objective == OBJ_POSTERS:
+        size = _add(root, visited, stamp, out, base, size, cap, has_mask, mask)
+    else:
+        size = _expand(root, view_prob, log1m_view, in_indptr, in_indices, state, visited, stamp, out, base,
+                       size, cap, has_mask, mask)
+    head = 0
+    while 0 <= head < size:
+        w = np.int64(out[base + head])
+        head += 1
+        if objective == OBJ_REACH and w == root:
+            continue  # the root found again through a cycle: counted, not expanded
+        size = _expand(w, q[w], log1m_q[w], in_indptr, in_indices, state, visited, stamp, out, base, size, cap,
+                       has_mask, mask)
+    return size
+
+
+@njit(cache=True, parallel=True)
+def rr_sample_jobs(key, job_first, job_count, stride, cap, n_workers, in_indptr, in_indices, q, log1m_q,
+                   view_prob, log1m_view, objective, members, sizes, done, used):
+    """Sample RR sets for each job j (indices ``job_first[j] .. + job_count[j] - 1``).
+
+    Job j writes members to ``members[j * cap:(j + 1) * cap]`` and set sizes to
+    ``sizes[j * stride:]``; it stops at the first set that does not fit and reports the sets
+    completed (``done[j]``) and members written (``used[j]``).
+    """
+    n = in_indptr.shape[0] - 1
+    n_jobs = job_first.shape[0]
+    visited = np.zeros((n_workers, n), dtype=np.int64)
+    states = np.zeros((n_workers, 1), dtype=np.uint64)
+    no_mask = np.zeros(0, dtype=np.uint8)
+    for t in prange(n_workers):
+        for j in range(t, n_jobs, n_workers):
+            base = j * cap
+            u = np.int64(0)
+            d = np.int64(0)
+            for s in range(job_count[j]):
+                size = sample_rr(job_first[j] + s, key, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view,
+                                 objective, states[t], visited[t], members, base + u, cap - u, False, no_mask)
+                if size < 0:
+                    break
+                sizes[j * stride + s] = size
+                u += size
+                d += 1
+            done[j] = d
+            used[j] = u
+
+
+@njit(cache=True)
+def rr_gather(members, sizes, done, used, stride, cap, set_ptr, set_members, first_set, first_member):
+    """Append the completed sets of every job, in job order, to the CSR (set_ptr, set_members)."""
+    s_pos = first_set
+    m_pos = first_member
+    for j in range(done.shape[0]):
+        for s in range(done[j]):
+            m_pos += sizes[j * stride + s]
+            s_pos += 1
+            set_ptr[s_pos] = m_pos
+        src = j * cap
+        dst = m_pos - used[j]
+        for t in range(used[j]):
+            set_members[dst + t] = members[src + t]
+    return s_pos, m_pos
+
+
+@njit(cache=True, parallel=True)
+def rr_count_hits(key, first, count, n_workers, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view,
+                  objective, mask):
+    """Number of RR sets ``first .. first + count - 1`` that contain a node with ``mask != 0``."""
+    n = in_indptr.shape[0] - 1
+    visited = np.zeros((n_workers, n), dtype=np.int64)
+    scratch = np.empty((n_workers, n + 1), dtype=np.int32)
+    states = np.zeros((n_workers, 1), dtype=np.uint64)
+    hits = np.zeros(n_workers, dtype=np.int64)
+    for t in prange(n_workers):
+        for s in range(t, count, n_workers):
+            r = sample_rr(first + s, key, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view, objective,
+                          states[t], visited[t], scratch[t], 0, n + 1, True, mask)
+            if r == HIT:
+                hits[t] += 1
+    return hits.sum()
+
+
+# ---- coverage greedy ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def node_index(n, set_ptr, set_members):
+    """Inverted index: CSR (node_ptr, node_sets) listing, per node, the sets containing it (increasing)."""
+    node_ptr = np.zeros(n + 1, dtype=np.int64)
+    total = set_ptr[set_ptr.shape[0] - 1]
+    for t in range(total):
+        node_ptr[set_members[t] + 1] += 1
+    for v in range(n):
+        node_ptr[v + 1] += node_ptr[v]
+    fill = node_ptr[:n].copy()
+    node_sets = np.empty(total, dtype=np.int32)
+    for s in range(set_ptr.shape[0] - 1):
+        for t in range(set_ptr[s], set_ptr[s + 1]):
+            v = set_members[t]
+            node_sets[fill[v]] = s
+            fill[v] += 1
+    return node_ptr, node_sets
+
+
+@njit(cache=True, inline="always")
+def _before(ka, na, kb, nb):
+    """Heap order: larger key first, then lower node index."""
+    return ka > kb or (ka == kb and na < nb)
+
+
+@njit(cache=True)
+def _sift_down(hkey, hnode, haux, size, i):
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            return
+        best = left
+        right = left + 1
+        if right < size and _before(hkey[right], hnode[right], hkey[left], hnode[left]):
+            best = right
+        if not _before(hkey[best], hnode[best], hkey[i], hnode[i]):
+            return
+        hkey[i], hkey[best] = hkey[best], hkey[i]
+        hnode[i], hnode[best] = hnode[best], hnode[i]
+        haux[i], haux[best] = haux[best], haux[i]
+        i = best
+
+
+@njit(cache=True)
+def _sift_up(hkey, hnode, haux, i):
+    while i > 0:
+        parent = (i - 1) // 2
+        if not _before(hkey[i], hnode[i], hkey[parent], hnode[parent]):
+            return
+        hkey[i], hkey[parent] = hkey[parent], hkey[i]
+        hnode[i], hnode[parent] = hnode[parent], hnode[i]
+        haux[i], haux[parent] = haux[parent], haux[i]
+        i = parent
+
+
+@njit(cache=True)
+def _heapify(hkey, hnode, haux, size):
+    for i in range(size // 2 - 1, -1, -1):
+        _sift_down(hkey, hnode, haux, size, i)
+
+
+@njit(cache=True, inline="always")
+def _ratio(gain, cost):
+    if gain == 0:
+        return 0.0
+    if cost == 0.0:
+        return np.inf
+    return gain / cost
+
+
+@njit(cache=True)
+def greedy_cover(set_ptr, set_members, node_ptr, node_sets, candidates, cost, budget, k, budgeted):
+    """Lazy greedy maximum coverage over RR sets.
+
+    Unit costs (``budgeted`` False): pick ``k`` candidates, each maximising the number of newly
+    covered sets (ties: lower node index; zero-gain picks fill up to k).  Budgeted: repeatedly
+    pick the affordable candidate maximising newly covered sets / cost (cost 0 first), skipping
+    zero gains, until nothing affordable helps.  Gains only decrease, so a popped entry whose
+    stored gain equals the current one is the exact maximum (the others are upper bounds).
+
+    Returns (chosen nodes, covered sets after each pick, total cost).
+    """
+    n_sets = set_ptr.shape[0] - 1
+    n_cand = candidates.shape[0]
+    gain = np.empty(node_ptr.shape[0] - 1, dtype=np.int64)
+    for v in range(gain.shape[0]):
+        gain[v] = node_ptr[v + 1] - node_ptr[v]
+    covered = np.zeros(n_sets, dtype=np.uint8)
+    hkey = np.empty(n_cand, dtype=np.float64)
+    hnode = np.empty(n_cand, dtype=np.int64)
+    haux = np.empty(n_cand, dtype=np.int64)
+    for i in range(n_cand):
+        v = candidates[i]
+        hnode[i] = v
+        haux[i] = gain[v]
+        hkey[i] = _ratio(gain[v], cost[v]) if budgeted else float(gain[v])
+    size = n_cand
+    _heapify(hkey, hnode, haux, size)
+    limit = n_cand if budgeted else min(k, n_cand)
+    chosen = np.empty(limit, dtype=np.int64)
+    trace = np.empty(limit, dtype=np.int64)
+    n_chosen = 0
+    n_covered = np.int64(0)
+    spent = 0.0
+    while size > 0 and n_chosen < limit:
+        v = hnode[0]
+        if haux[0] != gain[v]:  # stale: refresh and sift
+            haux[0] = gain[v]
+            hkey[0] = _ratio(gain[v], cost[v]) if budgeted else float(gain[v])
+            _sift_down(hkey, hnode, haux, size, 0)
+            continue
+        # fresh maximum: take it out of the heap
+        size -= 1
+        hkey[0] = hkey[size]
+        hnode[0] = hnode[size]
+        haux[0] = haux[size]
+        _sift_down(hkey, hnode, haux, size, 0)
+        if budgeted:
+            if gain[v] == 0:
+                break  # every remaining gain is 0 too
+            if spent + cost[v] > budget:
+                continue  # never affordable again: the budget left only shrinks
+            spent += cost[v]
+        for t in range(node_ptr[v], node_ptr[v + 1]):
+            s = node_sets[t]
+            if covered[s] == 0:
+                covered[s] = 1
+                n_covered += 1
+                for a in range(set_ptr[s], set_ptr[s + 1]):
+                    gain[set_members[a]] -= 1
+        chosen[n_chosen] = v
+        trace[n_chosen] = n_covered
+        n_chosen += 1
+    return chosen[:n_chosen].copy(), trace[:n_chosen].copy(), spent
+
+
+@njit(cache=True)
+def covered_sets(set_ptr, set_members, mask):
+    """Number of sets containing a node with ``mask != 0``."""
+    hits = np.int64(0)
+    for s in range(set_ptr.shape[0] - 1):
+        for t in range(set_ptr[s], set_ptr[s + 1]):
+            if mask[set_members[t]] != 0:
+                hits += 1
+                break
+    return hits
+
+
+# ---- CELF over sampled live-edge worlds -----------------------------------------------------------
+
+
+@njit(cache=True)
+def _world_gain(x, wkey, indptr, indices, q, view_prob, objective, active, reached, mark, rmark, stamp, queue,
+                commit):
+    """Marginal gain of seeding x in one world (active/reached: that world's state); commit applies it.
+
+    Arc a = (u -> v) has one uniform c = uniform(wkey, a): viewed iff c < view_prob, live (viewed
+    and shared) iff c < q[v] (q[v] <= view_prob), exactly the engine's independent coins.
+    """
+    if active[x] != 0:
+        return np.int64(0)
+    queue[0] = x
+    mark[x] = stamp
+    tail = 1
+    head = 0
+    gain = np.int64(0)
+    while head < tail:
+        u = queue[head]
+        head += 1
+        if objective == OBJ_POSTERS:
+            gain += 1
+        for a in range(indptr[u], indptr[u + 1]):
+            v = indices[a]
+            c = uniform(wkey, a)
+            if objective == OBJ_REACH and c < view_prob and reached[v] == 0 and rmark[v] != stamp:
+                rmark[v] = stamp
+                gain += 1
+            if c < q[v] and active[v] == 0 and mark[v] != stamp:
+                mark[v] = stamp
+                queue[tail] = v
+                tail += 1
+    if commit:
+        for i in range(tail):
+            u = queue[i]
+            active[u] = 1
+            if objective == OBJ_REACH:
+                for a in range(indptr[u], indptr[u + 1]):
+                    if uniform(wkey, a) < view_prob:
+                        reached[indices[a]] = 1
+    return gain
+
+
+@njit(cache=True, parallel=True)
+def _sum_gains(x, wkeys, indptr, indices, q, view_prob, objective, active, reached, mark, rmark, stamps, queue,
+               commit):
+    """Sum over worlds of the marginal gain of x (integers: the same for any thread count)."""
+    n_workers = mark.shape[0]
+    n_worlds = wkeys.shape[0]
+    part = np.zeros(n_workers, dtype=np.int64)
+    for t in prange(n_workers):
+        for w in range(t, n_worlds, n_workers):
+            stamps[t] += 1
+            part[t] += _world_gain(x, wkeys[w], indptr, indices, q, view_prob, objective, active[w], reached[w],
+                                   mark[t], rmark[t], stamps[t], queue[t], commit)
+    return part.sum()
+
+
+@njit(cache=True, parallel=True)
+def _initial_gains(candidates, wkeys, indptr, indices, q, view_prob, objective, active, reached, mark, rmark,
+                   stamps, queue):
+    n_workers = mark.shape[0]
+    n_worlds = wkeys.shape[0]
+    part = np.zeros((n_workers, candidates.shape[0]), dtype=np.int64)
+    for t in prange(n_workers):
+        for w in range(t, n_worlds, n_workers):
+            for i in range(candidates.shape[0]):
+                stamps[t] += 1
+                part[t, i] += _world_gain(candidates[i], wkeys[w], indptr, indices, q, view_prob, objective,
+                                          active[w], reached[w], mark[t], rmark[t], stamps[t], queue[t], False)
+    out = np.zeros(candidates.shape[0], dtype=np.int64)
+    for t in range(n_workers):
+        out += part[t]
+    return out
+
+
+@njit(cache=True)
+def celf(candidates, k, wkeys, indptr, indices, q, view_prob, objective, n_workers):
+    """CELF lazy-forward greedy over the sampled worlds ``wkeys``; returns (seeds, total gain after each pick).
+
+    Gains are integer sums over worlds, each world's coverage is submodular, so a popped entry
+    refreshed in the current round is the exact maximum (ties: lower node index).
+    """
+    n = indptr.shape[0] - 1
+    n_worlds = wkeys.shape[0]
+    active = np.zeros((n_worlds, n), dtype=np.uint8)
+    reached = np.zeros((n_worlds, n if objective == OBJ_REACH else 0), dtype=np.uint8)  # posters: unused
+    mark = np.zeros((n_workers, n), dtype=np.int64)
+    rmark = np.zeros((n_workers, n), dtype=np.int64)
+    stamps = np.zeros(n_workers, dtype=np.int64)
+    queue = np.empty((n_workers, n), dtype=np.int64)
+    g0 = _initial_gains(candidates, wkeys, indptr, indices, q, view_prob, objective, active, reached, mark, rmark,
+                        stamps, queue)
+    n_cand = candidates.shape[0]
+    hkey = np.empty(n_cand, dtype=np.float64)
+    hnode = candidates.copy()
+    hround = np.zeros(n_cand, dtype=np.int64)
+    for i in range(n_cand):
+        hkey[i] = float(g0[i])
+    size = n_cand
+    _heapify(hkey, hnode, hround, size)
+    chosen = np.empty(k, dtype=np.int64)
+    trace = np.empty(k, dtype=np.int64)
+    total = np.int64(0)
+    picks = 0
+    while picks < k and size > 0:
+        v = hnode[0]
+        if hround[0] != picks:
+            g = _sum_gains(v, wkeys, indptr, indices, q, view_prob, objective, active, reached, mark, rmark, stamps,
+                           queue, False)
+            hkey[0] = float(g)
+            hround[0] = picks
+            _sift_down(hkey, hnode, hround, size, 0)
+            continue
+        g = _sum_gains(v, wkeys, indptr, indices, q, view_prob, objective, active, reached, mark, rmark, stamps,
+                       queue, True)
+        total += g
+        chosen[picks] = v
+        trace[picks] = total
+        picks += 1
+        size -= 1
+        hkey[0] = hkey[size]
+        hnode[0] = hnode[size]
+        hround[0] = hround[size]
+        _sift_down(hkey, hnode, hround, size, 0)
+    return chosen[:picks].copy(), trace[:picks].copy()
+
+
+@njit(cache=True)
+def world_keys(key, count):
+    out = np.empty(count, dtype=np.uint64)
+    for w in range(count):
+        out[w] = hash2(key, w)
+    return out
+
+
+# ---- heuristics --------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def pagerank(indptr, indices, in_degree, damping, tol, max_iter):
+    """Power iteration where rank flows from a follower v to each account v follows (against arcs).
+
+    A node that follows nobody is dangling: its rank is spread uniformly (as networkx does).
+    Row u of the forward CSR lists u's followers, so u pulls ``x[v] / in_degree[v]`` from each:
+    every entry is written by one iteration, and sums are taken serially (thread-independent).
+    Returns (ranks, iterations used; -1 if not converged).
+    """
+    n = indptr.shape[0] - 1
+    x = np.full(n, 1.0 / n)
+    new = np.empty(n)
+    share = np.empty(n)
+    for it in range(max_iter):
+        dangling = 0.0
+        for v in range(n):
+            if in_degree[v] == 0:
+                dangling += x[v]
+                share[v] = 0.0
+            else:
+                share[v] = x[v] / in_degree[v]
+        base = damping * dangling / n + (1.0 - damping) / n
+        for u in range(n):
+            acc = 0.0
+            for a in range(indptr[u], indptr[u + 1]):
+                acc += share[indices[a]]
+            new[u] = damping * acc + base
+        err = 0.0
+        for v in range(n):
+            err += abs(new[v] - x[v])
+        x, new = new, x
+        if err < n * tol:
+            return x, it + 1
+    return x, -1
+
+
+@njit(cache=True)
+def core_numbers(indptr, indices, in_indptr, in_indices, directed):
+    """Batagelj–Zaversnik O(m) core decomposition.
+
+    Undirected: neighbours are the CSR row.  Directed: the multigraph of both directions (out-
+    and in-neighbours, a reciprocal pair counting twice), as networkx's core_number on a DiGraph.
+    """
+    n = indptr.shape[0] - 1
+    deg = np.empty(n, dtype=np.int64)
+    for v in range(n):
+        deg[v] = indptr[v + 1] - indptr[v]
+        if directed:
+            deg[v] += in_indptr[v + 1] - in_indptr[v]
+    max_deg = 0
+    for v in range(n):
+        if deg[v] > max_deg:
+            max_deg = deg[v]
+    bin_start = np.zeros(max_deg + 2, dtype=np.int64)
+    for v in range(n):
+        bin_start[deg[v] + 1] += 1
+    for d in range(max_deg + 1):
+        bin_start[d + 1] += bin_start[d]
+    pos = np.empty(n, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    fill = bin_start.copy()
+    for v in range(n):
+        pos[v] = fill[deg[v]]
+        order[pos[v]] = v
+        fill[deg[v]] += 1
+    for i in range(n):
+        v = order[i]
+        for side in range(2 if directed else 1):
+            ptr = indptr if side == 0 else in_indptr
+            ind = indices if side == 0 else in_indices
+            for a in range(ptr[v], ptr[v + 1]):
+                u = ind[a]
+                if deg[u] > deg[v]:
+                    du = deg[u]
+                    pu = pos[u]
+                    pw = bin_start[du]
+                    w = order[pw]
+                    if u != w:
+                        pos[u] = pw
+                        order[pu] = w
+                        pos[w] = pu
+                        order[pw] = u
+                    bin_start[du] += 1
+                    deg[u] -= 1
+    return deg
+
+
+@njit(cache=True)
+def degree_discount(indptr, indices, candidates, is_candidate, k, p):
+    """DegreeDiscountIC (Chen, Wang & Yang 2009) with d_v = followers (out-degree) and t_v = chosen
+    seeds among the accounts v follows: dd_v = d_v - 2 t_v - (d_v - t_v) t_v p.
+
+    A heap with lazy deletion (an entry is valid while its recorded t_v is current), exact for any
+    change of dd (dd is not monotone in t_v on directed graphs); ties by lower node index.
+    """
+    n = indptr.shape[0] - 1
+    n_cand = candidates.shape[0]
+    t = np.zeros(n, dtype=np.int64)
+    chosen_flag = np.zeros(n, dtype=np.uint8)
+    cap = n_cand + indptr[n] + 1
+    hkey = np.empty(cap, dtype=np.float64)
+    hnode = np.empty(cap, dtype=np.int64)
+    haux = np.empty(cap, dtype=np.int64)
+    for i in range(n_cand):
+        v = candidates[i]
+        hkey[i] = float(indptr[v + 1] - indptr[v])
+        hnode[i] = v
+        haux[i] = 0
+    size = n_cand
+    _heapify(hkey, hnode, haux, size)
+    chosen = np.empty(k, dtype=np.int64)
+    picks = 0
+    while picks < k and size > 0:
+        v = hnode[0]
+        valid = haux[0] == t[v] and chosen_flag[v] == 0
+        size -= 1
+        hkey[0] = hkey[size]
+        hnode[0] = hnode[size]
+        haux[0] = haux[size]
+        _sift_down(hkey, hnode, haux, size, 0)
+        if not valid:
+            continue
+        chosen[picks] = v
+        picks += 1
+        chosen_flag[v] = 1
+        for a in range(indptr[v], indptr[v + 1]):
+            w = np.int64(indices[a])
+            t[w] += 1
+            if is_candidate[w] != 0 and chosen_flag[w] == 0:
+                d = indptr[w + 1] - indptr[w]
+                tw = t[w]
+                hkey[size] = d - 2 * tw - (d - tw) * tw * p
+                hnode[size] = w
+                haux[size] = tw
+                size += 1
+                _sift_up(hkey, hnode, haux, size - 1)
+    return chosen[:picks].copy()
