@@ -104,7 +104,7 @@ def test_segments_get_exact_shares_reproducibly(small_path):
 
 def test_outputs_parse_and_agree_with_the_result(small_result, tmp_path):
     target = outputs.write_run_outputs(small_result, tmp_path, argv=["viralsim", "run", "small.yaml"])
-    assert sorted(p.name for p in target.iterdir()) == ["attribution.csv", "manifest.json", "runs.csv", "summary.json",
+    assert sorted(p.name for p in target.iterdir()) == ["attribution.csv", "attribution_tiers.csv", "manifest.json", "runs.csv", "summary.json",
                                                         "timeseries.csv"]
     with open(target / "attribution.csv") as fh:
         attribution = list(csv.DictReader(fh))

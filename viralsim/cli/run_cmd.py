@@ -23,6 +23,9 @@ examples:
       also draw results/baseline/spread_reach.png (mean reach over time, 5-95% band)
   viralsim run results/baseline/manifest.json --out rerun
       re-run a finished scenario exactly (same resolved scenario and seed -> same numbers)
+  viralsim run scenarios/budget_micro.yaml --baseline scenarios/budget_organic.yaml
+      also run the no-campaign world with the same random numbers and report incremental reach,
+      impressions, conversions and EMV, and the cost per incremental user reached (incrementality.csv)
 
 Every metric is reported as mean and 90% interval (p05-p95) over the Monte Carlo runs;
 summary.json adds std, median and the 95% confidence interval of the mean.
@@ -81,6 +84,9 @@ def register(sub) -> None:
     _add_override_args(run, seed_help="master random seed (overrides the file's seed)")
     run.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads (results do not depend on it)")
     run.add_argument("--json", action="store_true", help="print the summary JSON on stdout instead of the table")
+    run.add_argument("--baseline", metavar="FILE",
+                     help="the no-campaign scenario to measure incrementality against (overrides the file's "
+                          "`baseline:` key); it runs with the same seed, runs and audience")
     run.add_argument("--plot", action="store_true",
                      help="also draw the spread curve (mean reach over time with its 5-95%% band) as "
                           "DIR/<name>/spread_reach.png")
@@ -157,16 +163,23 @@ def _console():
 
 def cmd_run(args) -> int:
     from .._progress import progress_bar
-    from ..scenario import simulate
-    from ..scenario.outputs import summary_footer, summary_table, write_run_outputs
+    from ..scenario import load_scenario, simulate
+    from ..scenario.outputs import (incrementality_footer, incrementality_table, summary_footer, summary_table,
+                                    write_run_outputs)
+    from ..scenario.runner import run_baseline
 
     scenarios = _load_all(args)
+    baselines = [load_scenario(args.baseline) if args.baseline else
+                 (load_scenario(sc.baseline) if sc.baseline is not None else None) for sc in scenarios]
     _check_out(args.out)
     summaries = []
     console = None if args.json else _console()
-    for sc in scenarios:
+    for sc, base in zip(scenarios, baselines):
         with progress_bar(sc.runs, sc.name) as advance:
             result = simulate(sc, threads=args.threads, progress=advance)
+        if base is not None:
+            with progress_bar(result.runs, f"{base.name} (baseline)") as advance:
+                result = run_baseline(result, base, threads=args.threads, progress=advance)
         target = _write(write_run_outputs, result, args.out, argv=["viralsim", *sys.argv[1:]], out=args.out)
         if args.plot:
             from ..plotting import write_spread_curve
@@ -178,9 +191,15 @@ def cmd_run(args) -> int:
         console.print(summary_table(result))
         for line in summary_footer(result):
             console.print(line, soft_wrap=True)
+        if result.incremental is not None:
+            console.print(incrementality_table(result))
+            for line in incrementality_footer(result):
+                console.print(line, soft_wrap=True)
         plotted = ", spread_reach.png" if args.plot else ""
-        console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, attribution.csv, manifest.json"
-                      f"{plotted}) in {result.wall_time_s:,.1f} s", soft_wrap=True)
+        inc = ", incrementality.csv" if result.incremental is not None else ""
+        console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, attribution.csv, "
+                      f"attribution_tiers.csv{inc}, manifest.json{plotted}) in {result.wall_time_s:,.1f} s",
+                      soft_wrap=True)
     if args.json:
         payload = summaries[0] if len(summaries) == 1 else summaries
         sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
@@ -198,13 +217,36 @@ def cmd_validate(args) -> int:
             print(f"viralsim: error: {exc}", file=sys.stderr)
             failed += 1
             continue
+        if sc.baseline is not None:
+            try:
+                load_scenario(sc.baseline)
+            except ViralsimError as exc:
+                print(f"viralsim: error: {path}: baseline: {exc}", file=sys.stderr)
+                failed += 1
+                continue
         a = sc.audience
         graph = f"{a.nodes:,} users ({a.generator})" if a.nodes is not None else f"file {Path(a.file).name}"
-        s = sc.campaign.seeding
-        seeds = f"{s.strategy} x {s.count if s.count is not None else len(s.options.get('nodes', []))}"
-        print(f"ok  {path}: {sc.name}, {sc.model} model, {graph}, seeding {seeds}, {sc.runs:,} runs, "
-              f"{sc.horizon_h:g} h")
+        print(f"ok  {path}: {sc.name}, {sc.model} model, {graph}, campaign: {_describe_campaign(sc)}, "
+              f"{sc.runs:,} runs, {sc.horizon_h:g} h")
     return 2 if failed else 0
+
+
+def _describe_campaign(sc) -> str:
+    """One line: each wave's seeding and boost, and the budget."""
+    c = sc.campaign
+    parts = []
+    for w in c.waves:
+        at = f" at {w.at_h:g} h" if w.at_h else ""
+        if w.seeding is not None:
+            s = w.seeding
+            n = s.count if s.count is not None else len(s.options.get("nodes", [])) or "budget-filling"
+            parts.append(f"{s.strategy} x {n}{at}")
+        if w.boost is not None:
+            parts.append(f"boost of {w.boost.impressions:,} impressions{at}")
+    text = " + ".join(parts) if parts else "none (organic world)"
+    if c.budget is not None:
+        text += f", budget {c.budget:,.0f}"
+    return text
 
 
 def cmd_compare(args) -> int:

@@ -76,7 +76,7 @@ def _steps_of(times_h, count: int, step: float, horizon: float, what: str) -> np
     if times_h is None:
         return np.zeros(count, dtype=np.int64)
     t = np.asarray(times_h, dtype=np.float64) if not isinstance(times_h, str) else None
-    if t is None or t.shape != (count,) or not np.all(np.isfinite(t)) or t.min() < 0 or t.max() > horizon:
+    if t is None or t.shape != (count,) or not np.all(np.isfinite(t)) or (count and (t.min() < 0 or t.max() > horizon)):
         raise InvalidParameterError(f"{what} must be {count} times in hours within [0, {horizon:g}]; got {times_h!r}"[:200])
     return np.floor(t / step + 0.5).astype(np.int64)
 

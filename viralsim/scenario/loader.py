@@ -105,6 +105,7 @@ class Seeding:
     count: int | None
     segment: str | None
     options: dict
+    fee: bool = True
 
 
 @dataclass(frozen=True)
@@ -414,6 +415,9 @@ def _campaign(c: dict, audience: Audience, model: str, horizon: float, w) -> Cam
     for at, seeding, boost, path in waves:
         sd = _seeding(seeding, audience, model, f"{path}.seeding", w) if seeding is not None else None
         if sd is not None and sd.count is None and sd.strategy != "explicit":
+            if not sd.fee:
+                raise fail(f"{path}.seeding.count", "required: these seeds are not paid (fee: false), so a budget "
+                           "cannot limit their number", w(f"{path}.seeding"))
             fill.append(f"{path}.seeding")
         bo = _boost(boost, audience, at, horizon, f"{path}.boost", w) if boost is not None else None
         out.append(Wave(at, sd, bo, f"{path}.seeding"))
@@ -500,7 +504,7 @@ def _seeding(s: dict, audience: Audience, model: str, path: str, w) -> Seeding:
                    f"{s['count']:,}", w(f"{path}.count"))
     if s["segment"] is not None:
         _check_segment(s["segment"], audience, f"{path}.segment", w)
-    return Seeding(s["strategy"], s["count"], s["segment"], options)
+    return Seeding(s["strategy"], s["count"], s["segment"], options, s["fee"])
 
 
 def _baseline(value: str | None, raw: RawScenario) -> Path | None:

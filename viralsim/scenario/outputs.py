@@ -22,8 +22,9 @@ from .._io import atomic_directory
 from ..campaign.valuation import EMV_CAVEAT
 from .runner import Comparison, ScenarioResult
 
-__all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table", "ATTRIBUTION_COLUMNS", "write_compare_outputs", "manifest", "summary_table", "compare_table",
-           "TABLE_METRICS", "versions"]
+__all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table", "tier_attribution_table",
+           "ATTRIBUTION_COLUMNS", "write_compare_outputs", "manifest", "summary_table", "compare_table",
+           "incrementality_table", "incrementality_footer", "TABLE_METRICS", "versions"]
 
 TABLE_METRICS = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares",
                  "engagements", "clicks", "conversions", "emv", "conversion_value", "total_cost", "roi")
@@ -112,10 +113,14 @@ def _write_timeseries_csv(path: Path, result: ScenarioResult) -> None:
 
 
 ATTRIBUTION_COLUMNS = ("seed", "followers", "earned_reach_mean", "earned_reach_p05", "earned_reach_p95")
+ATTRIBUTION_EXTRA = ("tier", "wave_at_h", "fee", "cost_per_earned_reach")
+TIER_COLUMNS = ("source", "seeds", "cost", "earned_reach_mean", "earned_reach_p05", "earned_reach_p95",
+                "cost_per_earned_reach")
 
 
 def seed_attribution_table(result) -> dict | None:
-    """Per seed account of a :class:`viralsim.ScenarioResult`: label, followers, earned reach mean/p05/p95.
+    """Per seed account of a :class:`viralsim.ScenarioResult`: label, followers, tier, wave hour,
+    fee, earned reach mean/p05/p95 and cost per earned reach (fee / mean earned reach).
 
     Earned reach of a seed = users reached through shares that descend from that seed's post
     (``SimulationResult.attribution``).  None when the simulation recorded no attribution.
@@ -126,30 +131,95 @@ def seed_attribution_table(result) -> dict | None:
     a = np.asarray(att, dtype=np.float64)
     seeds = np.asarray(result.seeds)
     followers = np.asarray(result.graph.out_degree)[seeds] if hasattr(result.graph, "out_degree") else None
-    return {"labels": [str(v) for v in result.seed_labels],
-            "followers": None if followers is None else np.asarray(followers, dtype=np.int64),
-            "mean": a.mean(axis=0), "p05": np.quantile(a, 0.05, axis=0), "p95": np.quantile(a, 0.95, axis=0)}
+    mean = a.mean(axis=0)
+    table = {"labels": [str(v) for v in result.seed_labels],
+             "followers": None if followers is None else np.asarray(followers, dtype=np.int64),
+             "mean": mean, "p05": np.quantile(a, 0.05, axis=0), "p95": np.quantile(a, 0.95, axis=0)}
+    plan = getattr(result, "plan", None)
+    if plan is not None:
+        fees = np.asarray(plan.seed_fees, dtype=np.float64)
+        table.update(tier=list(plan.seed_tiers), wave_at_h=np.asarray(plan.seed_times_h, dtype=np.float64),
+                     fee=fees, cost_per_earned_reach=_per(fees, mean))
+    return table
+
+
+def _per(cost: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    cost = np.asarray(cost, dtype=np.float64)
+    amount = np.asarray(amount, dtype=np.float64)
+    out = np.full(np.broadcast(cost, amount).shape, np.nan)
+    np.divide(cost, amount, out=out, where=amount > 0)
+    return out
+
+
+def tier_attribution_table(result) -> list[dict]:
+    """Earned reach and cost per earned reach by tier (seeds grouped by tier, or all seeds without
+    tiers) and for the paid boosts.  Earned reach of the boosts = earned reach not descended from any
+    seed (it descends from shares by boost viewers).  Sums are taken per replicate, then summarised."""
+    att = getattr(result.simulation, "attribution", None)
+    plan = result.plan
+    runs = result.runs
+    a = np.zeros((runs, 0)) if att is None else np.asarray(att, dtype=np.float64)
+    rows = []
+    tiers = list(plan.seed_tiers)
+    for name in dict.fromkeys(tiers):
+        cols = [i for i, t in enumerate(tiers) if t == name]
+        rows.append((name or "all seeds", len(cols), float(plan.seed_fees[cols].sum()), a[:, cols].sum(axis=1)))
+    if plan.placements:
+        boost_reach = np.asarray(result.metrics["reach_earned"], dtype=np.float64) - a.sum(axis=1)
+        rows.append(("paid boosts", 0, plan.spend.boosts, boost_reach))
+    out = []
+    for source, n, cost, per_run in rows:
+        mean = float(per_run.mean())
+        out.append({"source": source, "seeds": n, "cost": cost, "earned_reach_mean": mean,
+                    "earned_reach_p05": float(np.quantile(per_run, 0.05)),
+                    "earned_reach_p95": float(np.quantile(per_run, 0.95)),
+                    "cost_per_earned_reach": float(_per(np.array(cost), np.array(mean)))})
+    return out
 
 
 def write_attribution_csv(result, folder: str | Path) -> Path:
-    """Write ``folder/attribution.csv`` (one row per seed) for a ScenarioResult.
+    """Write ``folder/attribution.csv`` (one row per seed) and, for scenario results,
+    ``folder/attribution_tiers.csv`` (one row per tier and one for the paid boosts).
 
     Meant to be called inside :func:`write_run_outputs`'s temporary folder so the run folder stays atomic; :func:`viralsim.plotting.load_run` reads it back.
     """
     table = seed_attribution_table(result)
     path = Path(folder) / "attribution.csv"
+    extra = table is not None and "fee" in table
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(ATTRIBUTION_COLUMNS)
+        w.writerow(ATTRIBUTION_COLUMNS + (ATTRIBUTION_EXTRA if extra or table is None else ()))
         if table is not None:
             fol = table["followers"] if table["followers"] is not None else [""] * len(table["labels"])
             for i, label in enumerate(table["labels"]):
-                w.writerow([label, fol[i], *(repr(float(table[s][i])) for s in ("mean", "p05", "p95"))])
+                row = [label, fol[i], *(repr(float(table[s][i])) for s in ("mean", "p05", "p95"))]
+                if extra:
+                    row += [table["tier"][i], _fmt_csv(table["wave_at_h"][i]), _fmt_csv(table["fee"][i]),
+                            _fmt_csv(table["cost_per_earned_reach"][i])]
+                w.writerow(row)
+    if getattr(result, "plan", None) is not None:
+        with open(Path(folder) / "attribution_tiers.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(TIER_COLUMNS)
+            for row in tier_attribution_table(result):
+                w.writerow([_fmt_csv(row[c]) if isinstance(row[c], float) else row[c] for c in TIER_COLUMNS])
     return path
 
 
+def _write_incrementality_csv(path: Path, result: ScenarioResult) -> None:
+    inc = result.incremental
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["metric", "baseline_mean", "campaign_mean", "incremental_mean", "ci95_low", "ci95_high",
+                    "p_beats", "runs"])
+        for metric, d in inc.differences.items():
+            w.writerow([metric, *(_fmt_csv(v) if v is not None else "" for v in (
+                d.baseline_mean, d.scenario_mean, d.mean_diff, d.ci95_low, d.ci95_high, d.p_beats)), d.n])
+
+
 def write_run_outputs(result: ScenarioResult, out_dir: str | Path, *, argv: Sequence[str] | None = None) -> Path:
-    """Write ``out_dir/<name>/`` (summary.json, runs.csv, timeseries.csv, attribution.csv, manifest.json) atomically."""
+    """Write ``out_dir/<name>/`` atomically: summary.json, runs.csv, timeseries.csv, attribution.csv,
+    attribution_tiers.csv, incrementality.csv (with a baseline) and manifest.json."""
     target = Path(out_dir) / result.scenario.name
     with atomic_directory(target) as tmp:
         (tmp / "summary.json").write_text(json.dumps(result.to_summary_dict(), indent=2, allow_nan=False) + "\n",
@@ -157,6 +227,8 @@ def write_run_outputs(result: ScenarioResult, out_dir: str | Path, *, argv: Sequ
         _write_runs_csv(tmp / "runs.csv", result)
         _write_timeseries_csv(tmp / "timeseries.csv", result)
         write_attribution_csv(result, tmp)
+        if result.incremental is not None:
+            _write_incrementality_csv(tmp / "incrementality.csv", result)
         (tmp / "manifest.json").write_text(json.dumps(manifest(result, argv=argv), indent=2, allow_nan=False) + "\n",
                                            encoding="utf-8")
     return target
@@ -216,11 +288,32 @@ def summary_table(result: ScenarioResult):
 
 
 def summary_footer(result: ScenarioResult) -> list[str]:
-    """Lines printed under the summary table: the EMV formula and its caveat."""
+    """Lines printed under the summary table: spend, earned reach by tier, the EMV formula and its caveat."""
+    sc = result.scenario
+    cur = sc.valuation.currency if sc.valuation else ""
+    plan = result.plan
+    lines = []
+    spend = plan.spend
+    if spend.total > 0 or plan.budget is not None:
+        budget = "" if plan.budget is None else f" of a {_num(plan.budget, 'emv', cur)} budget"
+        lines.append(f"spend {_num(spend.total, 'emv', cur)}{budget}: seed fees {_num(spend.seed_fees, 'emv', cur)}"
+                     f", boosts {_num(spend.boosts, 'emv', cur)}, fixed {_num(spend.fixed, 'emv', cur)}")
+    for wave in plan.waves:
+        sel = wave.get("seeding", {}).get("selection")
+        if sel and sel.get("guarantee"):
+            lines.append(f"{wave['seeding']['strategy']} at {wave['at_h']:g} h: {sel['guarantee']}")
+    if plan.seeds.size or plan.placements:
+        parts = []
+        for row in tier_attribution_table(result):
+            cpr = row["cost_per_earned_reach"]
+            unit = f" {cur}" if cur else ""
+            cost = "" if not math.isfinite(cpr) or row["cost"] == 0 else f" ({cpr:,.3f}{unit} per user)"
+            parts.append(f"{row['source']} {row['earned_reach_mean']:,.0f}{cost}")
+        lines.append("earned reach by source: " + "; ".join(parts))
     info = result.valuation_info()
     if info is None:
-        return ["no valuation section: EMV and ROI not computed"]
-    lines = [info["emv_formula"], info["roi_formula"]]
+        return lines + ["no valuation section: EMV and ROI not computed"]
+    lines += [info["emv_formula"], info["roi_formula"]]
     if "roi_undefined" in info:
         lines.append(info["roi_undefined"])
     lines.append(EMV_CAVEAT)
@@ -271,4 +364,32 @@ def compare_footer(comparison: Comparison) -> list[str]:
                          f"({ratio:,.1f}x narrower)")
     if comparison.baseline.scenario.valuation is not None:
         lines.append(EMV_CAVEAT)
+    return lines
+
+
+def incrementality_table(result: ScenarioResult):
+    """A rich Table: baseline, campaign and incremental mean [95% CI] per metric."""
+    from rich.table import Table
+
+    inc = result.incremental
+    cur = result.scenario.valuation.currency if result.scenario.valuation else ""
+    table = Table(title=f"incrementality of {result.scenario.name} over {inc.baseline_name} ({result.runs:,} paired "
+                        "runs, common random numbers)", title_justify="left")
+    for col, just in (("metric", "left"), ("baseline", "right"), ("campaign", "right"),
+                      ("incremental [95% CI]", "right")):
+        table.add_column(col, justify=just)
+    for m, d in inc.differences.items():
+        ci = "" if d.ci95_low is None else f" [{_num(d.ci95_low, m, '')}, {_num(d.ci95_high, m, '')}]"
+        table.add_row(m, _num(d.baseline_mean, m, cur), _num(d.scenario_mean, m, cur), f"{_num(d.mean_diff, m, cur)}{ci}")
+    return table
+
+
+def incrementality_footer(result: ScenarioResult) -> list[str]:
+    inc = result.incremental
+    cur = result.scenario.valuation.currency if result.scenario.valuation else ""
+    lines = []
+    for m, what in (("reach", "user reached"), ("conversions", "conversion")):
+        v = inc.cost_per_incremental.get(m)
+        lines.append(f"cost per incremental {what}: " + (f"{v:,.3f} {cur}".strip() if v is not None else
+                                                        "n/a (no positive increment)"))
     return lines

@@ -25,7 +25,7 @@ class CampaignPlan:
 
     ``seeds`` (int64 node indices, wave by wave) post at ``seed_times_h``; ``seed_wave`` says which
     wave chose each seed; ``seed_fees`` and ``seed_tiers`` are what each seed costs and its tier
-    ('' without tiers); ``placements`` are the paid boosts split into per-step placements;
+    ('' without tiers, 'owned' for unpaid brand accounts); ``placements`` are the paid boosts split into per-step placements;
     ``waves`` reports each wave's choice (strategy, count, cost, what the strategy estimated).
     """
 
@@ -81,6 +81,7 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
                                                          and c.waves[i].seeding.count is None
                                                          and c.waves[i].seeding.strategy != "explicit", i))
     chosen: dict[int, np.ndarray] = {}
+    fees: dict[int, np.ndarray] = {}  # what each wave's seeds are paid (0 for fee: false)
     details: dict[int, dict] = {}
     for i in order:
         wave = c.waves[i]
@@ -90,7 +91,7 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
         taken = np.concatenate([chosen[j] for j in sorted(chosen)]) if chosen else np.zeros(0, dtype=np.int64)
         budget_left = None
         if c.budget is not None:
-            budget_left = c.budget - c.cost.fixed - boosts - float(fees_all[taken].sum())
+            budget_left = c.budget - c.cost.fixed - boosts - sum(float(fees[j].sum()) for j in fees)
         context = SeedingContext(view_prob=view, share_given_view=share, fees=fees_all, budget=budget_left,
                                  exclude=taken, threads=threads)
         with wrap_errors(wave.path, scenario):
@@ -100,18 +101,20 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
             selection = select_seeds(graph, s.strategy, s.count, _wave_key(seed, i), s.segment, context=context,
                                      **s.options)
         chosen[i] = selection.seeds
+        fees[i] = fees_all[selection.seeds] if s.fee else np.zeros(selection.seeds.size)
         details[i] = selection.details
 
-    seeds, times, wave_of, reports = [], [], [], []
+    seeds, times, wave_of, paid, reports = [], [], [], [], []
     for i, wave in enumerate(c.waves):
         report: dict = {"at_h": wave.at_h}
         if wave.seeding is not None:
             picked = chosen[i]
             seeds.append(picked)
+            paid.append(fees[i])
             times.append(np.full(picked.size, wave.at_h))
             wave_of.append(np.full(picked.size, i, dtype=np.int64))
             report["seeding"] = {"strategy": wave.seeding.strategy, "segment": wave.seeding.segment,
-                                 "count": int(picked.size), "fees": float(fees_all[picked].sum()),
+                                 "count": int(picked.size), "fees": float(fees[i].sum()),
                                  **({"options": wave.seeding.options} if wave.seeding.options else {}),
                                  **({"selection": details[i]} if details[i] else {})}
         if wave.boost is not None:
@@ -123,7 +126,12 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
         if wave.boost is not None:
             with wrap_errors(wave.path.rsplit(".", 1)[0] + ".boost", scenario):
                 placements.extend(wave.boost.placements(scenario.step_h, scenario.horizon_h))
-    seed_fees = fees_all[seeds_arr]
+    seed_fees = np.concatenate(paid) if paid else np.zeros(0)
+    tiers = []
+    for i, wave in enumerate(c.waves):
+        if wave.seeding is not None:
+            names = c.cost.tier_names(graph.out_degree[chosen[i]])
+            tiers += names if wave.seeding.fee else ["owned"] * len(names)
     spend = Spend(seed_fees=float(seed_fees.sum()), boosts=float(boosts), fixed=c.cost.fixed)
     if c.budget is not None and spend.total > c.budget * (1 + 1e-12):
         raise fail("campaign.budget", f"is {c.budget:,.2f} but the campaign costs {spend.total:,.2f} (seed fees "
@@ -135,7 +143,7 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
         seed_times_h=np.concatenate(times) if times else np.zeros(0),
         seed_wave=np.concatenate(wave_of) if wave_of else np.zeros(0, dtype=np.int64),
         seed_fees=seed_fees,
-        seed_tiers=tuple(c.cost.tier_names(graph.out_degree[seeds_arr])),
+        seed_tiers=tuple(tiers),
         placements=tuple(placements),
         spend=spend,
         budget=c.budget,

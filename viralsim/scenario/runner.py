@@ -48,6 +48,7 @@ class ScenarioResult:
     seed: int
     wall_time_s: float
     notes: tuple[str, ...] = ()
+    incremental: "Incrementality | None" = None
 
     @property
     def seeds(self) -> np.ndarray:
@@ -103,6 +104,8 @@ class ScenarioResult:
         val = self.valuation_info()
         if val is not None:
             out["valuation"] = val
+        if self.incremental is not None:
+            out["incrementality"] = self.incremental.to_dict()
         if self.notes:
             out["notes"] = list(self.notes)
         return out
@@ -350,3 +353,58 @@ def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: 
         shared = [m for m in results[0].metrics if m in r.metrics]
         differences[r.scenario.name] = {m: paired_difference(results[0].metrics[m], r.metrics[m]) for m in shared}
     return Comparison(tuple(results), seed, runs, tuple(same), differences, tuple(notes))
+
+
+INCREMENTAL_METRICS = ("reach", "impressions", "shares", "engagements", "clicks", "conversions", "emv", "net_value")
+
+
+@dataclass(frozen=True)
+class Incrementality:
+    """What the campaign adds over its baseline (the no-campaign world), replicate by replicate.
+
+    Both worlds run with the same seed, runs and audience, so replicate i shares its random numbers
+    (common random numbers) and ``differences`` are paired.  ``cost_per_incremental`` divides the
+    campaign's extra spend by the mean incremental reach / conversions (None when that is <= 0).
+    """
+
+    baseline_name: str
+    baseline_source: str
+    differences: dict  # metric -> MetricDifference (campaign - baseline)
+    extra_spend: float
+    cost_per_incremental: dict  # "reach" / "conversions" -> float | None
+
+    def to_dict(self) -> dict:
+        return {"baseline": self.baseline_name, "baseline_file": self.baseline_source,
+                "extra_spend": self.extra_spend,
+                "cost_per_incremental": _clean(dict(self.cost_per_incremental)),
+                "definition": "campaign minus baseline per replicate, both run with the same seed and random "
+                              "numbers (common random numbers); 95% CI of the mean paired difference",
+                "differences": {m: d.to_dict() for m, d in self.differences.items()}}
+
+
+def incrementality(result: ScenarioResult, baseline: ScenarioResult) -> Incrementality:
+    """Paired differences campaign - baseline and the cost per incremental reach and conversion."""
+    diffs = {m: paired_difference(baseline.metrics[m], result.metrics[m])
+             for m in INCREMENTAL_METRICS if m in result.metrics and m in baseline.metrics}
+    extra = result.plan.spend.total - baseline.plan.spend.total
+    per = {}
+    for m in ("reach", "conversions"):
+        d = diffs.get(m)
+        per[m] = extra / d.mean_diff if d is not None and d.mean_diff is not None and d.mean_diff > 0 else None
+    source = str(baseline.scenario.source) if baseline.scenario.source is not None else baseline.scenario.name
+    return Incrementality(baseline.scenario.name, source, diffs, float(extra), per)
+
+
+def run_baseline(result: ScenarioResult, baseline: Scenario, *, threads: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> ScenarioResult:
+    """Run ``baseline`` on the result's audience with its seed and runs; return the result with
+    :attr:`ScenarioResult.incremental` filled in."""
+    import dataclasses
+
+    if baseline.resolved.get("audience") != result.scenario.resolved.get("audience"):
+        raise ScenarioError(f"baseline {baseline.name!r} ({baseline.source}): its audience section differs from "
+                            f"{result.scenario.name!r}'s; incrementality needs the same audience (extend the "
+                            "campaign's scenario and change only the campaign)")
+    base = simulate(baseline, runs=result.runs, seed=result.seed, threads=threads, progress=progress,
+                    graph=result.graph)
+    return dataclasses.replace(result, incremental=incrementality(result, base))

@@ -305,6 +305,8 @@ SEEDING = Section(
             low=0.0, low_open=True, high=10.0, default=None, nullable=True),
         Key("simulations", "int", "celf's Monte Carlo worlds per evaluation; null means 1000.", "worlds", low=10,
             high=1_000_000, default=None, nullable=True),
+        Key("fee", "bool", "Whether these seeds are paid their fee under campaign.cost; false for the brand's own "
+            "accounts.", default=True),
     ),
 )
 
