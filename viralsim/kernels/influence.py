@@ -385,18 +385,68 @@ def _sum_gains(x, wkeys, indptr, indices, q, view_prob, objective, active, reach
     return part.sum()
 
 
+@njit(cache=True)
+def _materialise_world(wkey, indptr, indices, q, view_prob, objective, lptr, lind, llive):
+    """The arcs of one world that matter, as a CSR: viewed arcs (reach) or live arcs (posters),
+    with a live flag.  Same coins as :func:`_world_gain`."""
+    n = indptr.shape[0] - 1
+    top = 0
+    lptr[0] = 0
+    for u in range(n):
+        for a in range(indptr[u], indptr[u + 1]):
+            v = indices[a]
+            c = uniform(wkey, a)
+            if c < q[v] or (objective == OBJ_REACH and c < view_prob):
+                lind[top] = v
+                llive[top] = 1 if c < q[v] else 0
+                top += 1
+        lptr[u + 1] = top
+
+
+@njit(cache=True)
+def _single_gain(x, lptr, lind, llive, objective, mark, rmark, stamp, queue):
+    """Objective of the single seed x in a materialised world (nothing else seeded)."""
+    queue[0] = x
+    mark[x] = stamp
+    tail = 1
+    head = 0
+    gain = np.int64(0)
+    while head < tail:
+        u = queue[head]
+        head += 1
+        if objective == OBJ_POSTERS:
+            gain += 1
+        for a in range(lptr[u], lptr[u + 1]):
+            v = lind[a]
+            if objective == OBJ_REACH and rmark[v] != stamp:
+                rmark[v] = stamp
+                gain += 1
+            if llive[a] != 0 and mark[v] != stamp:
+                mark[v] = stamp
+                queue[tail] = v
+                tail += 1
+    return gain
+
+
 @njit(cache=True, parallel=True)
-def _initial_gains(candidates, wkeys, indptr, indices, q, view_prob, objective, active, reached, mark, rmark,
-                   stamps, queue):
+def _initial_gains(candidates, wkeys, indptr, indices, q, view_prob, objective, mark, rmark, stamps, queue):
+    """Sum over worlds of each candidate's single-seed objective; each worker materialises its
+    worlds' relevant arcs once (one coin per arc) and searches only those."""
+    n = indptr.shape[0] - 1
+    m = indices.shape[0]
     n_workers = mark.shape[0]
     n_worlds = wkeys.shape[0]
     part = np.zeros((n_workers, candidates.shape[0]), dtype=np.int64)
+    lptr = np.empty((n_workers, n + 1), dtype=np.int64)
+    lind = np.empty((n_workers, m), dtype=np.int32)
+    llive = np.empty((n_workers, m), dtype=np.uint8)
     for t in prange(n_workers):
         for w in range(t, n_worlds, n_workers):
+            _materialise_world(wkeys[w], indptr, indices, q, view_prob, objective, lptr[t], lind[t], llive[t])
             for i in range(candidates.shape[0]):
                 stamps[t] += 1
-                part[t, i] += _world_gain(candidates[i], wkeys[w], indptr, indices, q, view_prob, objective,
-                                          active[w], reached[w], mark[t], rmark[t], stamps[t], queue[t], False)
+                part[t, i] += _single_gain(candidates[i], lptr[t], lind[t], llive[t], objective, mark[t], rmark[t],
+                                           stamps[t], queue[t])
     out = np.zeros(candidates.shape[0], dtype=np.int64)
     for t in range(n_workers):
         out += part[t]
@@ -418,8 +468,7 @@ def celf(candidates, k, wkeys, indptr, indices, q, view_prob, objective, n_worke
     rmark = np.zeros((n_workers, n), dtype=np.int64)
     stamps = np.zeros(n_workers, dtype=np.int64)
     queue = np.empty((n_workers, n), dtype=np.int64)
-    g0 = _initial_gains(candidates, wkeys, indptr, indices, q, view_prob, objective, active, reached, mark, rmark,
-                        stamps, queue)
+    g0 = _initial_gains(candidates, wkeys, indptr, indices, q, view_prob, objective, mark, rmark, stamps, queue)
     n_cand = candidates.shape[0]
     hkey = np.empty(n_cand, dtype=np.float64)
     hnode = candidates.copy()
