@@ -250,7 +250,7 @@ def imm_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = No
     else:
         _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
         result = imm(graph, count, **common)
-    return np.asarray(result.seeds, dtype=np.int64), result.to_dict()
+    return np.asarray(result.seeds, dtype=np.int64), _report(result)
 
 
 def celf_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
@@ -263,7 +263,12 @@ def celf_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = N
     pool = _pool(graph, count, segment, context, min_followers, max_followers)
     result = celf(graph, count, view_prob=view, share_given_view=share, objective=objective,
                   simulations=simulations, eligible=pool, key=key, threads=context.threads)
-    return np.asarray(result.seeds, dtype=np.int64), result.to_dict()
+    return np.asarray(result.seeds, dtype=np.int64), _report(result)
+
+
+def _report(result) -> dict:
+    """What an optimiser reports about its choice, without repeating the seeds (reported as labels elsewhere)."""
+    return {k: v for k, v in result.to_dict().items() if k != "seeds"}
 
 
 _RANGE = ("min_followers", "max_followers")

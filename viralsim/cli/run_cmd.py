@@ -109,6 +109,9 @@ def register(sub) -> None:
     _add_override_args(cmp_, seed_help="master seed for every scenario (default: the baseline's seed)")
     cmp_.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads")
     cmp_.add_argument("--json", action="store_true", help="print compare.json on stdout instead of the table")
+    cmp_.add_argument("--detail", action="store_true",
+                      help="with three or more scenarios, also print every metric's difference table (always in "
+                           "compare.csv)")
     cmp_.set_defaults(func=cmd_compare)
 
 
@@ -252,7 +255,7 @@ def _describe_campaign(sc) -> str:
 def cmd_compare(args) -> int:
     from .._progress import progress_bar
     from ..scenario import compare
-    from ..scenario.outputs import compare_footer, compare_table, write_compare_outputs
+    from ..scenario.outputs import compare_footer, compare_table, scoreboard_table, write_compare_outputs
 
     scenarios = _load_all(args)
     _check_out(args.out)
@@ -262,7 +265,13 @@ def cmd_compare(args) -> int:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n")
         return 0
     console = _console()
-    console.print(compare_table(comparison))
+    if len(comparison.results) > 2:
+        console.print(scoreboard_table(comparison))
+    if len(comparison.results) <= 3 or args.detail:
+        console.print(compare_table(comparison))
+    else:
+        console.print("every metric's difference against the baseline with its 95% CI: compare.csv (or --detail)",
+                      soft_wrap=True)
     for line in compare_footer(comparison):
         console.print(line, soft_wrap=True)
     console.print(f"wrote {target}/compare.json and compare.csv", soft_wrap=True)

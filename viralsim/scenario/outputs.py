@@ -24,7 +24,7 @@ from .runner import Comparison, ScenarioResult
 
 __all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table", "tier_attribution_table",
            "ATTRIBUTION_COLUMNS", "write_compare_outputs", "manifest", "summary_table", "compare_table",
-           "incrementality_table", "incrementality_footer", "TABLE_METRICS", "versions"]
+           "scoreboard_table", "incrementality_table", "incrementality_footer", "TABLE_METRICS", "versions"]
 
 TABLE_METRICS = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares",
                  "engagements", "clicks", "conversions", "emv", "conversion_value", "total_cost", "roi")
@@ -348,6 +348,38 @@ def compare_table(comparison: Comparison):
             sign = "+" if (d.mean_diff or 0) > 0 and m != "roi" else ""
             row += [_num(d.scenario_mean, m, cur), f"{sign}{_num(d.mean_diff, m, '')}{ci}",
                     "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
+        table.add_row(*row)
+    return table
+
+
+SCOREBOARD_METRICS = ("reach", "reach_earned", "impressions_earned", "shares", "conversions", "emv", "total_cost",
+                      "roi")
+
+
+def scoreboard_table(comparison: Comparison):
+    """A rich Table with one row per scenario: headline means, and reach against the baseline
+    (paired difference with its 95% CI and P(beats)).  Readable with many scenarios."""
+    from rich.table import Table
+
+    base = comparison.baseline
+    cur = base.scenario.valuation.currency if base.scenario.valuation else ""
+    table = Table(title=f"{len(comparison.results)} scenarios, {comparison.runs:,} paired runs each (common random "
+                        f"numbers, seed {comparison.seed}); means per campaign", title_justify="left")
+    table.add_column("scenario")
+    metrics = [m for m in SCOREBOARD_METRICS if m in base.summary]
+    for m in metrics:
+        table.add_column(m, justify="right")
+    table.add_column(f"reach vs {base.scenario.name} [95% CI]", justify="right")
+    table.add_column("P(beats)", justify="right")
+    for r in comparison.results:
+        row = [r.scenario.name] + [_num(r.summary[m].mean, m, cur) if m in r.summary else "n/a" for m in metrics]
+        d = comparison.differences.get(r.scenario.name, {}).get("reach")
+        if d is None:
+            row += ["(baseline)", ""]
+        else:
+            ci = "" if d.ci95_low is None else f" [{_num(d.ci95_low, 'reach')}, {_num(d.ci95_high, 'reach')}]"
+            sign = "+" if (d.mean_diff or 0) > 0 else ""
+            row += [f"{sign}{_num(d.mean_diff, 'reach')}{ci}", "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
         table.add_row(*row)
     return table
 
