@@ -30,7 +30,9 @@ All randomness is counter-based (:mod:`viralsim.kernels.rng`): RR set i is a pur
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -62,6 +64,8 @@ _MEMORY_FRACTION = 0.6  # RR sets may use this share of the available RAM
 _MAX_SETS = 2**31 - 2  # set ids are int32 in the inverted index
 _CELF_LIMIT = 200_000_000  # n x simulations (bytes of per-world state per objective flag)
 _ONE_MINUS_INV_E = 1.0 - 1.0 / math.e
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,7 @@ class _RRSets:
         self.count = 0
         self.set_ptr = np.zeros(1, dtype=np.int64)
         self.members = np.empty(0, dtype=np.int32)
+        self._visited = None
 
     @property
     def n_members(self) -> int:
@@ -296,8 +301,11 @@ class _RRSets:
             sizes = np.empty(n_jobs * _JOB, dtype=np.int64)
             done = np.zeros(n_jobs, dtype=np.int64)
             used = np.zeros(n_jobs, dtype=np.int64)
-            K.rr_sample_jobs(self.key, first, count, _JOB, cap, min(n_workers, n_jobs), d.in_indptr, d.in_indices,
-                             d.q, d.log1m_q, d.view_prob, d.log1m_view, d.objective, members, sizes, done, used)
+            workers = min(n_workers, n_jobs)
+            if self._visited is None or self._visited.shape[0] < workers:
+                self._visited = np.zeros((workers, d.n), dtype=np.int64)  # stamps: set index + 1, never reset
+            K.rr_sample_jobs(self.key, first, count, _JOB, cap, d.in_indptr, d.in_indices, d.log1m_q, d.log1m_view,
+                             d.objective, self._visited[:workers], members, sizes, done, used)
             short = done < count
             if short.any():
                 pending.extendleft(reversed([(int(f + k), int(c - k)) for f, c, k in
@@ -319,8 +327,9 @@ class _RRSets:
 def _rr_bytes(theta: float, mean_size: float, n: int) -> float:
     """Peak bytes of theta RR sets with the greedy's inverted index: offsets (8), members and set
     ids (4 + 4 per member), a covered flag (1) per set, per-node gains and index (16 per node),
-    plus one round of job buffers."""
-    return theta * (9.0 + 8.0 * mean_size) + 16.0 * n + _ROUND_BYTES + 256 * _JOB * 8.0
+    per-thread visited stamps (8 per node), plus one round of job buffers."""
+    return (theta * (9.0 + 8.0 * mean_size) + (16.0 + 8.0 * numba.get_num_threads()) * n + _ROUND_BYTES
+            + 256 * _JOB * 8.0)
 
 
 def _check_samples(theta: int, mean_size: float, n: int, max_samples: int | None, fix: str) -> None:
@@ -375,6 +384,7 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
     alpha = math.sqrt(ell_adj * log_n + math.log(2.0))
     beta = math.sqrt(rho * (log_sets + ell_adj * log_n + math.log(2.0)))
     lam_star = 2.0 * n * (rho * alpha + beta) ** 2 / epsilon**2
+    stats = {"phase1_sets": 0, "rr_seconds": 0.0, "select_seconds": 0.0}
     with _threads(threads) as n_workers:
         phase1 = _RRSets(d, hash2(key, _P_PHASE1))
         lb = 1.0
@@ -383,19 +393,30 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
             x = n / 2.0**i
             theta_i = math.ceil(lam_p / x)
             _check_samples(theta_i, phase1.mean_size(), n, max_samples, fix)
+            start = time.perf_counter()
             phase1.extend_to(theta_i, n_workers, progress)
+            stats["rr_seconds"] += time.perf_counter() - start
+            start = time.perf_counter()
             _, covered, _ = _select(phase1, candidates, k, cost, budget)
+            stats["select_seconds"] += time.perf_counter() - start
             if n * covered / theta_i >= (1.0 + eps_p) * x:
                 lb = n * covered / theta_i / (1.0 + eps_p)
                 fallback = False
                 break
         mean_size = phase1.mean_size()
+        stats["phase1_sets"] = phase1.count
         del phase1
         theta = math.ceil(lam_star / lb)
         _check_samples(theta, mean_size, n, max_samples, fix)
+        start = time.perf_counter()
         final = _RRSets(d, hash2(key, _P_FINAL))
         final.extend_to(theta, n_workers, progress)
+        stats["rr_seconds"] += time.perf_counter() - start
+        start = time.perf_counter()
         seeds, covered, spent = _select(final, candidates, k, cost, budget)
+        stats["select_seconds"] += time.perf_counter() - start
+        stats.update(theta=theta, lower_bound=lb, mean_rr_size=final.mean_size(), members=final.n_members)
+    _log.debug("IMM: %s", stats, extra={"imm_stats": stats})
     return seeds, covered, theta, spent, fallback
 
 
@@ -653,13 +674,13 @@ def rr_estimate(graph: SocialGraph, nodes, *, view_prob: float = 1.0, share_give
         raise InvalidParameterError(f"nodes must be node indices in [0, {n - 1}]; got range [{arr.min()}, {arr.max()}]")
     if np.unique(arr).size != arr.size:
         raise InvalidParameterError("nodes must be distinct")
-    samples = _check_int("samples", samples, 1)
+    samples = _check_int("samples", samples, 1, _MAX_SETS)
     key = _check_key(key)
     mask = np.zeros(n, dtype=np.uint8)
     mask[arr.astype(np.int64)] = 1
     with _threads(threads) as n_workers:
         hits = int(K.rr_count_hits(hash2(key, _P_ESTIMATE), 0, samples, min(n_workers, samples), d.in_indptr,
-                                   d.in_indices, d.q, d.log1m_q, d.view_prob, d.log1m_view, d.objective, mask))
+                                   d.in_indices, d.log1m_q, d.log1m_view, d.objective, mask))
     f = hits / samples
     return n * f, n * math.sqrt(f * (1.0 - f) / samples)
 

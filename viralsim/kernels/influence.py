@@ -38,6 +38,7 @@ OBJ_REACH = 1
 
 OVERFLOW = -1  # the job's member buffer is full
 HIT = -2  # the set met a node of the mask (rr_count_hits stops early: only the indicator matters)
+_LOG_HALF = math.log(0.5)
 
 
 # ---- RR sets ---------------------------------------------------------------------------------
@@ -48,9 +49,9 @@ def _add(x, visited, stamp, out, base, size, cap, has_mask, mask):
     """Append x to the set unless already there; returns the new size, OVERFLOW or HIT."""
     if visited[x] == stamp:
         return size
-    visited[x] = stamp
     if size >= cap:
-        return OVERFLOW
+        return OVERFLOW  # x is left unstamped: only written members carry the stamp
+    visited[x] = stamp
     out[base + size] = x
     if has_mask and mask[x] != 0:
         return HIT
@@ -58,13 +59,18 @@ def _add(x, visited, stamp, out, base, size, cap, has_mask, mask):
 
 
 @njit(cache=True)
-def _expand(w, p, log1m_p, in_indptr, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask):
-    """Add the sources of w's in-arcs that are live with probability p; returns size or a code."""
-    if p <= 0.0:
+def _expand(w, log1m_p, in_indptr, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask):
+    """Add the sources of w's in-arcs that are live with probability p = 1 - exp(log1m_p).
+
+    Only ``log(1 - p)`` is read (one array access per explored node; 0 means p = 0, -inf p = 1).
+    Returns the new size or a code.
+    """
+    if log1m_p == 0.0:
         return size
     start = in_indptr[w]
     deg = in_indptr[w + 1] - start
-    if p >= 0.5:  # dense: one coin per arc is cheaper than a logarithm per live arc
+    if log1m_p <= _LOG_HALF:  # p >= 1/2: one coin per arc is cheaper than a logarithm per live arc
+        p = -math.expm1(log1m_p)
         for j in range(deg):
             if p >= 1.0 or next_uniform(state) < p:
                 size = _add(np.int64(in_indices[start + j]), visited, stamp, out, base, size, cap, has_mask, mask)
@@ -85,42 +91,56 @@ def _expand(w, p, log1m_p, in_indptr, in_indices, state, visited, stamp, out, ba
 
 
 @njit(cache=True)
-def sample_rr(i, key, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view, objective,
-              state, visited, out, base, cap, has_mask, mask):
-    """Write RR set ``i`` to ``out[base:base + size]``; returns its size, OVERFLOW or HIT."""
+def sample_rr(i, key, in_indptr, in_indices, log1m_q, log1m_view, objective, state, visited, out, base, cap,
+              has_mask, mask):
+    """Write RR set ``i`` to ``out[base:base + size]``; returns its size, OVERFLOW or HIT.
+
+    ``visited`` (int64) is stamped with ``i + 1``.  A posters root is stamped only once it has a
+    live in-arc, so the common one-node set touches no per-thread state.
+    """
     n = in_indptr.shape[0] - 1
     seed_stream(state, key, i)
     root = next_below(state, n)
     stamp = np.int64(i) + 1
     size = np.int64(0)
     if objective == OBJ_POSTERS:
-        size = _add(root, visited, stamp, out, base, size, cap, has_mask, mask)
+        if cap < 1:
+            return OVERFLOW
+        out[base] = root
+        if has_mask and mask[root] != 0:
+            return HIT
+        size = _expand(root, log1m_q[root], in_indptr, in_indices, state, visited, stamp, out, base, np.int64(1),
+                       cap, has_mask, mask)
+        if size <= 1:
+            return size
+        visited[root] = stamp  # no self-loops: the root's own expansion cannot have met it
+        head = 1
     else:
-        size = _expand(root, view_prob, log1m_view, in_indptr, in_indices, state, visited, stamp, out, base,
-                       size, cap, has_mask, mask)
-    head = 0
+        size = _expand(root, log1m_view, in_indptr, in_indices, state, visited, stamp, out, base, size, cap,
+                       has_mask, mask)
+        head = 0
     while 0 <= head < size:
         w = np.int64(out[base + head])
         head += 1
         if objective == OBJ_REACH and w == root:
             continue  # the root found again through a cycle: counted, not expanded
-        size = _expand(w, q[w], log1m_q[w], in_indptr, in_indices, state, visited, stamp, out, base, size, cap,
+        size = _expand(w, log1m_q[w], in_indptr, in_indices, state, visited, stamp, out, base, size, cap,
                        has_mask, mask)
     return size
 
 
 @njit(cache=True, parallel=True)
-def rr_sample_jobs(key, job_first, job_count, stride, cap, n_workers, in_indptr, in_indices, q, log1m_q,
-                   view_prob, log1m_view, objective, members, sizes, done, used):
+def rr_sample_jobs(key, job_first, job_count, stride, cap, in_indptr, in_indices, log1m_q, log1m_view, objective,
+                   visited, members, sizes, done, used):
     """Sample RR sets for each job j (indices ``job_first[j] .. + job_count[j] - 1``).
 
     Job j writes members to ``members[j * cap:(j + 1) * cap]`` and set sizes to
     ``sizes[j * stride:]``; it stops at the first set that does not fit and reports the sets
-    completed (``done[j]``) and members written (``used[j]``).
+    completed (``done[j]``) and members written (``used[j]``).  ``visited`` (int64, one row per
+    worker) is never reset: stamps are set indices + 1.
     """
-    n = in_indptr.shape[0] - 1
+    n_workers = visited.shape[0]
     n_jobs = job_first.shape[0]
-    visited = np.zeros((n_workers, n), dtype=np.int64)
     states = np.zeros((n_workers, 1), dtype=np.uint64)
     no_mask = np.zeros(0, dtype=np.uint8)
     for t in prange(n_workers):
@@ -129,9 +149,12 @@ def rr_sample_jobs(key, job_first, job_count, stride, cap, n_workers, in_indptr,
             u = np.int64(0)
             d = np.int64(0)
             for s in range(job_count[j]):
-                size = sample_rr(job_first[j] + s, key, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view,
-                                 objective, states[t], visited[t], members, base + u, cap - u, False, no_mask)
+                size = sample_rr(job_first[j] + s, key, in_indptr, in_indices, log1m_q, log1m_view, objective,
+                                 states[t], visited[t], members, base + u, cap - u, False, no_mask)
                 if size < 0:
+                    # the set is resampled later with the same stamp: unstamp what it wrote
+                    for a in range(base + u, base + cap):
+                        visited[t, members[a]] = 0
                     break
                 sizes[j * stride + s] = size
                 u += size
@@ -158,8 +181,7 @@ def rr_gather(members, sizes, done, used, stride, cap, set_ptr, set_members, fir
 
 
 @njit(cache=True, parallel=True)
-def rr_count_hits(key, first, count, n_workers, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view,
-                  objective, mask):
+def rr_count_hits(key, first, count, n_workers, in_indptr, in_indices, log1m_q, log1m_view, objective, mask):
     """Number of RR sets ``first .. first + count - 1`` that contain a node with ``mask != 0``."""
     n = in_indptr.shape[0] - 1
     visited = np.zeros((n_workers, n), dtype=np.int64)
@@ -168,8 +190,8 @@ def rr_count_hits(key, first, count, n_workers, in_indptr, in_indices, q, log1m_
     hits = np.zeros(n_workers, dtype=np.int64)
     for t in prange(n_workers):
         for s in range(t, count, n_workers):
-            r = sample_rr(first + s, key, in_indptr, in_indices, q, log1m_q, view_prob, log1m_view, objective,
-                          states[t], visited[t], scratch[t], 0, n + 1, True, mask)
+            r = sample_rr(first + s, key, in_indptr, in_indices, log1m_q, log1m_view, objective, states[t],
+                          visited[t], scratch[t], 0, n + 1, True, mask)
             if r == HIT:
                 hits[t] += 1
     return hits.sum()
