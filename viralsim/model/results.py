@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["SimulationResult", "Summary", "summarize", "t975"]
+__all__ = ["SimulationResult", "Summary", "summarize", "t975", "MetricDifference", "paired_difference"]
 
 _FIELDS = ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high")
 
@@ -126,3 +126,46 @@ class SimulationResult:
     def summary(self) -> dict[str, Summary]:
         """A :class:`Summary` of every metric."""
         return {k: summarize(v) for k, v in self.metrics.items()}
+
+
+@dataclass(frozen=True)
+class MetricDifference:
+    """Paired difference ``scenario - baseline`` of one metric over common-random-number replicates.
+
+    ``p_beats`` is the fraction of replicates where the scenario's value exceeds the baseline's
+    (ties count one half).  ``independent_ci_half_width`` is the 95% half-width the same data
+    would give if the runs were independent (Welch), to show what CRN saves.
+    """
+
+    baseline_mean: float | None
+    scenario_mean: float | None
+    mean_diff: float | None
+    ci95_low: float | None
+    ci95_high: float | None
+    p_beats: float | None
+    paired_ci_half_width: float | None
+    independent_ci_half_width: float | None
+    n: int
+
+    def to_dict(self) -> dict:
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in self.__dict__.items()}
+
+
+def paired_difference(base, other) -> MetricDifference:
+    """Difference statistics of two per-replicate arrays from the same replicate keys."""
+    a = np.asarray(base, dtype=np.float64)
+    b = np.asarray(other, dtype=np.float64)
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    n = int(a.size)
+    if n == 0:
+        return MetricDifference(None, None, None, None, None, None, None, None, 0)
+    d = b - a
+    mean = float(d.mean())
+    p_beats = float((np.count_nonzero(d > 0) + 0.5 * np.count_nonzero(d == 0)) / n)
+    if n < 2:
+        return MetricDifference(float(a.mean()), float(b.mean()), mean, None, None, p_beats, None, None, n)
+    t = t975(n - 1)
+    half = t * float(d.std(ddof=1)) / math.sqrt(n)
+    indep = t * math.sqrt((float(a.var(ddof=1)) + float(b.var(ddof=1))) / n)
+    return MetricDifference(float(a.mean()), float(b.mean()), mean, mean - half, mean + half, p_beats, half, indep, n)

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import InvalidParameterError, ResultsError
-from ..model.results import Summary, t975
+from ..model.results import Summary, paired_difference, t975
 from ..scenario.outputs import ATTRIBUTION_COLUMNS, seed_attribution_table, write_attribution_csv
 
 __all__ = ["ResultsError", "MetricStats", "Difference", "RunResult", "ComparisonResult", "ResultSet",
@@ -396,32 +396,28 @@ def load_results(paths: Iterable[str | Path]) -> ResultSet:
 def _difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Difference:
     """``b - a``: paired t CI when ``paired``, else Welch; P(beats) counts ties as one half."""
     nan = math.nan
-    if paired:
-        ok = np.isfinite(a) & np.isfinite(b)
-        a, b = a[ok], b[ok]
-    else:
-        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if paired:  # common random numbers: the model layer's paired t
+        d = paired_difference(a, b)
+        if d.n == 0:
+            return Difference(nan, nan, nan, nan, nan, nan, 0, True)
+        lo, hi = (nan, nan) if d.ci95_low is None else (d.ci95_low, d.ci95_high)
+        return Difference(d.baseline_mean, d.scenario_mean, d.mean_diff, lo, hi, d.p_beats, d.n, True)
+    # independent runs: Welch's t, and P(B > A) from the Mann-Whitney statistic (ties count one half)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if a.size == 0 or b.size == 0:
-        return Difference(nan, nan, nan, nan, nan, nan, 0, paired)
+        return Difference(nan, nan, nan, nan, nan, nan, 0, False)
     mean = float(b.mean() - a.mean())
-    if paired:
-        d = b - a
-        n = int(d.size)
-        p = float((np.count_nonzero(d > 0) + 0.5 * np.count_nonzero(d == 0)) / n)
-        half = t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else nan
-    else:
-        n = int(min(a.size, b.size))
-        # P(B > A) for independent draws: Mann-Whitney statistic, ties count one half
-        sa = np.sort(a)
-        below = np.searchsorted(sa, b, side="left")
-        equal = np.searchsorted(sa, b, side="right") - below
-        p = float((below.sum() + 0.5 * equal.sum()) / (a.size * b.size))
-        va, vb = (float(a.var(ddof=1)) / a.size if a.size > 1 else nan), (float(b.var(ddof=1)) / b.size
-                                                                          if b.size > 1 else nan)
-        se = math.sqrt(va + vb)
-        df = (va + vb) ** 2 / ((va**2 / (a.size - 1) if va else 0) + (vb**2 / (b.size - 1) if vb else 0)) \
-            if se > 0 else max(a.size + b.size - 2, 1)
-        half = t975(int(max(1, math.floor(df)))) * se
+    n = int(min(a.size, b.size))
+    sa = np.sort(a)
+    below = np.searchsorted(sa, b, side="left")
+    equal = np.searchsorted(sa, b, side="right") - below
+    p = float((below.sum() + 0.5 * equal.sum()) / (a.size * b.size))
+    va, vb = (float(a.var(ddof=1)) / a.size if a.size > 1 else nan), (float(b.var(ddof=1)) / b.size
+                                                                      if b.size > 1 else nan)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / ((va**2 / (a.size - 1) if va else 0) + (vb**2 / (b.size - 1) if vb else 0)) \
+        if se > 0 else max(a.size + b.size - 2, 1)
+    half = t975(int(max(1, math.floor(df)))) * se
     lo, hi = (mean - half, mean + half) if math.isfinite(half) else (nan, nan)
     return Difference(float(a.mean()), float(b.mean()), mean, lo, hi, p, n, paired)
 
