@@ -62,6 +62,13 @@ def test_explicit_maps_labels_and_checks_ids():
     assert choose_seeds(labelled, "explicit", None, KEY, nodes=[17, 100]).tolist() == [2, 0]
     with pytest.raises(InvalidParameterError, match="unknown node id 2"):
         choose_seeds(labelled, "explicit", None, KEY, nodes=[2])
+    named = SocialGraph.from_arcs(3, [0, 1], [1, 2], directed=True)
+    object.__setattr__(named, "labels", np.array(["alice", "bob", "carol"]))
+    assert choose_seeds(named, "explicit", None, KEY, nodes=["carol", "alice"]).tolist() == [2, 0]
+    with pytest.raises(InvalidParameterError, match="unknown node id 'dave'"):
+        choose_seeds(named, "explicit", None, KEY, nodes=["dave"])
+    with pytest.raises(InvalidParameterError, match="unknown node id 'x'"):
+        choose_seeds(g, "explicit", None, KEY, nodes=["x"])
 
 
 def test_seeding_errors_name_the_problem():

@@ -105,6 +105,21 @@ def test_rr_sets_give_exact_single_seed_objectives(name, objective):
 
 
 @pytest.mark.parametrize("objective", ["posters", "reach"])
+def test_sets_cut_by_a_full_buffer_are_resampled_whole(objective):
+    # p = 1 on a connected undirected graph: every set is the whole graph (for reach the root is
+    # found again through a neighbour), far more than a job's first buffer holds, so jobs
+    # overflow and their remaining sets are resampled in later rounds with stale stamps cleared
+    g = barabasi_albert(3000, 2, seed=4)
+    d = I._diffusion(g, 1.0, 1.0, objective)
+    rr = I._RRSets(d, np.uint64(5))
+    rr.extend_to(50, 2)
+    sizes = np.diff(rr.set_ptr[: rr.count + 1])
+    assert rr.count == 50 and np.all(sizes == g.n_nodes)
+    for s in range(rr.count):
+        assert np.array_equal(np.sort(rr.members[rr.set_ptr[s]:rr.set_ptr[s + 1]]), np.arange(g.n_nodes))
+
+
+@pytest.mark.parametrize("objective", ["posters", "reach"])
 def test_rr_estimate_of_two_seeds_matches_enumeration(objective):
     n, edges, undirected, _ = SMALL_GRAPHS["random-directed"]
     g = _graph(n, edges, directed=not undirected)

@@ -248,7 +248,7 @@ def test_readme_documents_every_key():
     readme = (REPO / "scenarios" / "README.md").read_text()
     missing = [p for p in schema.all_key_paths() if f"`{p}`" not in readme]
     assert not missing, f"scenarios/README.md does not document: {missing}"
-    assert schema.reference_markdown() in readme, "regenerate the key table: python3 -m viralsim.scenario.schema"
+    assert schema.reference_markdown() in readme, "regenerate the key table: python3 -m viralsim.scenario.schema scenarios/README.md"
 
 
 def test_bundled_scenarios_validate():

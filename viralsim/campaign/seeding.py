@@ -132,48 +132,61 @@ def top_degree_seeds(graph: SocialGraph, count: int, key: int, segment: str | No
 
 
 def node_index(graph: SocialGraph, ids) -> np.ndarray:
-    """Map node ids as written by the user (edge-list labels when the graph has them) to indices."""
-    ids = np.asarray(ids, dtype=np.int64)
+    """Map node ids as written by the user (edge-list labels when the graph has them: integers or
+    names) to node indices."""
+    ids = list(ids) if not isinstance(ids, np.ndarray) else ids.tolist()
     labels = getattr(graph, "labels", None)
     if labels is None:
-        bad = ids[(ids < 0) | (ids >= graph.n_nodes)]
+        if any(isinstance(v, str) for v in ids):
+            first = next(v for v in ids if isinstance(v, str))
+            raise InvalidParameterError(f"unknown node id {first!r}: this graph's ids are the integers 0 to "
+                                        f"{graph.n_nodes - 1}")
+        arr = np.asarray(ids, dtype=np.int64)
+        bad = arr[(arr < 0) | (arr >= graph.n_nodes)]
         if bad.size:
             raise InvalidParameterError(f"unknown node id {int(bad[0])}; ids run from 0 to {graph.n_nodes - 1}")
-        return ids
+        return arr
     labels = np.asarray(labels)
     if labels.dtype.kind in "US":  # text labels from an edge list: compare as text
-        ids = np.asarray([str(int(v)) for v in ids], dtype=labels.dtype) if ids.size else ids.astype(labels.dtype)
+        wanted = np.asarray([str(v) for v in ids], dtype=labels.dtype) if ids else np.zeros(0, labels.dtype)
+    else:
+        if any(isinstance(v, str) and not v.lstrip("-").isdigit() for v in ids):
+            first = next(v for v in ids if isinstance(v, str) and not v.lstrip("-").isdigit())
+            raise InvalidParameterError(f"unknown node id {first!r}: the graph file's ids are integers")
+        wanted = np.asarray([int(v) for v in ids], dtype=labels.dtype)
     sorter = np.argsort(labels, kind="stable")
-    pos = np.searchsorted(labels, ids, sorter=sorter)
+    pos = np.searchsorted(labels, wanted, sorter=sorter)
     pos = np.minimum(pos, labels.size - 1)
-    found = labels[sorter[pos]] == ids
+    found = labels[sorter[pos]] == wanted
     if not np.all(found):
-        raise InvalidParameterError(f"unknown node id {ids[~found][0]}: not in the graph file")
+        raise InvalidParameterError(f"unknown node id {ids[int(np.flatnonzero(~found)[0])]!r}: not in the graph file")
     return sorter[pos].astype(np.int64)
 
 
 def explicit_seeds(graph: SocialGraph, count: int | None, key: int, segment: str | None = None, *,
                    context: SeedingContext | None = None, nodes) -> np.ndarray:
     """The listed ``nodes`` (ids as in the edge-list file), in the order given."""
-    ids = np.asarray(nodes, dtype=np.int64)
-    if ids.size == 0:
+    ids = list(nodes)
+    if not ids:
         raise InvalidParameterError("nodes must list at least one node id")
-    uniq, counts = np.unique(ids, return_counts=True)
-    if np.any(counts > 1):
-        raise InvalidParameterError(f"node id {int(uniq[counts > 1][0])} is listed twice")
-    if count is not None and count != ids.size:
-        raise InvalidParameterError(f"count {count} does not match the {ids.size} listed nodes")
+    seen = set()
+    for v in ids:
+        if str(v) in seen:
+            raise InvalidParameterError(f"node id {v!r} is listed twice")
+        seen.add(str(v))
+    if count is not None and count != len(ids):
+        raise InvalidParameterError(f"count {count} does not match the {len(ids)} listed nodes")
     index = node_index(graph, ids)
     if segment is not None:
         pool = _segment_members(graph, segment)
         outside = index[~np.isin(index, pool)]
         if outside.size:
-            raise InvalidParameterError(f"node {int(ids[np.flatnonzero(index == outside[0])[0]])} is not in "
+            raise InvalidParameterError(f"node {ids[int(np.flatnonzero(index == outside[0])[0])]!r} is not in "
                                         f"segment {segment!r}")
     taken = _excluded(context)
     if taken is not None and np.any(np.isin(index, taken)):
-        first = int(ids[np.flatnonzero(np.isin(index, taken))[0]])
-        raise InvalidParameterError(f"node {first} is already a seed of an earlier wave (each account posts once)")
+        first = ids[int(np.flatnonzero(np.isin(index, taken))[0])]
+        raise InvalidParameterError(f"node {first!r} is already a seed of an earlier wave (each account posts once)")
     return index
 
 

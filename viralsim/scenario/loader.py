@@ -496,9 +496,11 @@ def _seeding(s: dict, audience: Audience, model: str, path: str, w) -> Seeding:
             raise fail(f"{path}.{k}", f"required with strategy: {spec.name}", w(path))
     if s["strategy"] == "explicit" and s["count"] is not None and s["count"] != len(s["nodes"]):
         raise fail(f"{path}.count", f"is {s['count']} but {len(s['nodes'])} nodes are listed", w(f"{path}.count"))
-    if s["nodes"] is not None and audience.nodes is not None and max(s["nodes"]) >= audience.nodes:
-        raise fail(f"{path}.nodes", f"node id {max(s['nodes'])} does not exist: a generated audience has ids 0 "
-                   f"to {audience.nodes - 1:,}", w(f"{path}.nodes"))
+    if s["nodes"] is not None and audience.nodes is not None:
+        bad = [v for v in s["nodes"] if isinstance(v, str) or v >= audience.nodes]
+        if bad:
+            raise fail(f"{path}.nodes", f"node id {bad[0]!r} does not exist: a generated audience has ids 0 "
+                       f"to {audience.nodes - 1:,}", w(f"{path}.nodes"))
     if s["count"] is not None and audience.nodes is not None and s["count"] > audience.nodes:
         raise fail(f"{path}.count", f"must be at most the audience size ({audience.nodes:,}), got "
                    f"{s['count']:,}", w(f"{path}.count"))

@@ -152,7 +152,7 @@ class Key:
         elif k == "sections":
             text = "a list of mappings"
         elif k == "ids":
-            text = "a list of integer node ids"
+            text = "a list of node ids (integers, or names as in the edge-list file)"
         else:  # pragma: no cover - table error
             raise AssertionError(k)
         if self.nullable:
@@ -501,10 +501,12 @@ def check_value(key: Key, value: Any, path: str, where: Where | None) -> Any:
         return value
     if k == "ids":
         if not isinstance(value, list) or not value or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+            (isinstance(v, int) and not isinstance(v, bool) and v >= 0) or (isinstance(v, str) and v.strip())
+            for v in value
         ):
-            raise fail(path, f"must be a non-empty list of non-negative integer node ids, got {_show(value)}", where)
-        return [int(v) for v in value]
+            raise fail(path, f"must be a non-empty list of node ids (non-negative integers, or names as written in "
+                       f"the edge-list file), got {_show(value)}", where)
+        return [v if isinstance(v, str) else int(v) for v in value]
     raise AssertionError(k)  # pragma: no cover
 
 
@@ -644,3 +646,26 @@ def reference_markdown() -> str:
 
     walk(TOP, "")
     return "\n".join(lines) + "\n"
+
+
+def _main(argv: list[str]) -> int:
+    """``python3 -m viralsim.scenario.schema [README]``: print the key table, or rewrite it in README."""
+    import sys
+    from pathlib import Path
+
+    table = reference_markdown()
+    if not argv:
+        sys.stdout.write(table)
+        return 0
+    path = Path(argv[0])
+    lines = path.read_text(encoding="utf-8").split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("| key | allowed"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    path.write_text("\n".join(lines[:start] + table.rstrip("\n").split("\n") + lines[end:]), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))
