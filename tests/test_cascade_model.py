@@ -269,3 +269,27 @@ def test_paid_placement_validation():
         PaidPlacement(1.0, -5)
     with pytest.raises(InvalidParameterError, match="paid time must be a float >= 0"):
         PaidPlacement(float("nan"), 5)
+
+
+def test_time_series_are_optional_and_change_no_metric(ba_graph):
+    seeds = [0, 5, 9]
+    kept = simulate(ba_graph, FULL, seeds, runs=60, seed=4)
+    dropped = simulate(ba_graph, FULL, seeds, runs=60, seed=4, timeseries=False)
+    for name, values in kept.metrics.items():
+        np.testing.assert_array_equal(values, dropped.metrics[name], err_msg=name)
+    np.testing.assert_array_equal(kept.attribution, dropped.attribution)
+    assert dropped.timeseries == {}
+    with pytest.raises(InvalidParameterError, match="timeseries=False"):
+        dropped.cumulative("reach")
+    # the per-step series still add up to the totals (the kernel writes only the steps it reaches)
+    np.testing.assert_array_equal(kept.cumulative("reach")[:, -1], kept.metrics["reach"])
+    np.testing.assert_array_equal(kept.cumulative("impressions")[:, -1], kept.metrics["impressions"])
+
+
+def test_a_longer_horizon_changes_nothing_once_cascades_are_over(ba_graph):
+    # independent cascade with a fixed one-step delay: every run is over long before step 200
+    short = simulate(ba_graph, CascadeModel.independent_cascade(0.15, horizon=200.0), [0, 1], runs=80, seed=9)
+    long = simulate(ba_graph, CascadeModel.independent_cascade(0.15, horizon=5000.0), [0, 1], runs=80, seed=9)
+    assert short.metrics["depth"].max() < 150
+    for name in ("reach", "shares", "impressions", "depth", "structural_virality", "k_factor"):
+        np.testing.assert_array_equal(short.metrics[name], long.metrics[name], err_msg=name)

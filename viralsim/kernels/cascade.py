@@ -70,6 +70,7 @@ _FIRST_SEED = 5
 _SHARER = 6  # -1: has not shared; -2: a seed waiting for its own post; >= 0: index in the sharer list
 _AUX = 7  # fast path: queued candidate time; slow cascade: views decided so far; threshold: sharers viewed
 _NSTATE = 8
+NODE_STATE_COLUMNS = _NSTATE
 
 _NEVER = 2_000_000_000
 
@@ -141,8 +142,9 @@ def _one_replicate(
 ):
     """Simulate replicate r (key ``key``) with one thread's buffers; write its output rows.
 
-    Returns True (and leaves the rows incomplete) if the event pool overflowed; the pool always
-    holds the seeds' and paid events, so only views can overflow it.
+    ``series_row`` is the thread's scratch series (all zero on entry).  Returns the last step with
+    anything recorded in it, or -1 (rows incomplete, scratch dirty) if the event pool overflowed;
+    the pool always holds the seeds' and paid events, so only views can overflow it.
     """
     n = indptr.shape[0] - 1
     n_steps = share_prob_by_step.shape[0] - 1
@@ -161,11 +163,13 @@ def _one_replicate(
         if affinity[i] != 1.0:
             unit_affinity = False
     aux0 = _NEVER if fast else 0
-    for t in range(n_steps + 1):
-        head[t] = -1
+    # head[] is all -1 between replicates (each drained bucket is cleared; early exits clear all),
+    # so a replicate costs O(steps it reaches), not O(horizon)
     n_touched = 0
     n_sharers = 0
     top = 0
+    popped = 0
+    t_hi = 0  # the latest step with anything recorded in series_row
 
     # seeds: reserved (they post their own content once, never share others'), post queued
     for i in range(n_seeds):
@@ -191,6 +195,8 @@ def _one_replicate(
                 w = np.int64(seg_nodes[lo + np.int64(u01 * (seg_indptr[sg + 1] - lo))])
             n_touched = _touch(state, w, stamp, aux0, touched, n_touched)
             _record_view(state, w, tv, PAID, -1, series_row)
+            if tv > t_hi:
+                t_hi = tv
             if state[w, _SHARER] == -1:
                 if fast:
                     if tv < state[w, _AUX]:
@@ -206,10 +212,14 @@ def _one_replicate(
     from_seed_gen1 = 0
     stopped = False
     for t in range(n_steps + 1):
-        if stopped:
-            break
+        if stopped or popped == top:
+            break  # nothing left in the calendar: later steps would be empty
+        if t > t_hi:
+            t_hi = t
         e = head[t]
+        head[t] = -1
         while e != -1:
+            popped += 1
             v = pool_node[e]
             src = pool_src[e]
             e = pool_next[e]
@@ -301,6 +311,8 @@ def _one_replicate(
                     continue
                 n_touched = _touch(state, w, stamp, aux0, touched, n_touched)
                 _record_view(state, w, tv, kind, seed_idx, series_row)
+                if tv > t_hi:
+                    t_hi = tv
                 if state[w, _SHARER] != -1:
                     continue
                 if fast:
@@ -310,15 +322,21 @@ def _one_replicate(
                             q *= affinity[segment[w]]
                         if uniform(k_share, ctr) < q:
                             if top == pool_node.shape[0]:
-                                return True  # pool full: the caller reruns this replicate with a larger pool
+                                head[:] = -1
+                                return -1  # pool full: the caller reruns this replicate with a larger pool
                             state[w, _AUX] = tv
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
                 else:
                     if top == pool_node.shape[0]:
-                        return True
+                        head[:] = -1
+                        return -1
                     top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
             if stopped:
                 break
+
+    if popped != top:  # stopped early with events still queued
+        head[:] = -1
+    t_end = min(t_hi, n_steps)
 
     # ---- end of run: reach, funnel (exact, aggregated), tree metrics ----------------------
     reach = 0
@@ -381,9 +399,7 @@ def _one_replicate(
         p = sh_parent[s]
         if p >= 0:
             sh_sub[p] += sh_sub[s]
-    for g in range(n_steps + 2):
-        gen_count[g] = 0
-    wiener = 0.0
+    wiener = 0.0  # gen_count[] is all 0 between replicates (cleared after use below)
     pairs = 0.0
     for s in range(n_sharers):
         g = sh_gen[s]
@@ -399,9 +415,16 @@ def _one_replicate(
         if record_nodes:
             node_counts[0, sh_node[s]] += 1
     shares = n_sharers - seed_posts
-    for t in range(n_steps + 1):
+    impressions = 0
+    imp_owned = 0
+    imp_paid = 0
+    imp_earned = 0
+    for t in range(t_end + 1):  # nothing is recorded after t_end
         series_row[1, t] = series_row[2, t] + series_row[3, t] + series_row[4, t]
-    impressions = series_row[1].sum()
+        impressions += series_row[1, t]
+        imp_owned += series_row[2, t]
+        imp_paid += series_row[3, t]
+        imp_earned += series_row[4, t]
 
     # per-step timing of reach
     t50 = np.nan
@@ -410,7 +433,7 @@ def _one_replicate(
     if reach > 0:
         cum = 0
         best = -1
-        for t in range(n_steps + 1):
+        for t in range(t_end + 1):
             x = series_row[0, t]
             cum += x
             if x > best:
@@ -427,6 +450,8 @@ def _one_replicate(
             children = from_seed_gen1 if g == 0 else gen_count[g + 1]
             kf_sum += children / gen_count[g]
             kf_terms += 1
+    for g in range(depth + 2):
+        gen_count[g] = 0
 
     m = metrics_row
     m[0] = reach
@@ -434,9 +459,9 @@ def _one_replicate(
     m[2] = reach_paid
     m[3] = reach_earned
     m[4] = impressions
-    m[5] = series_row[2].sum()
-    m[6] = series_row[3].sum()
-    m[7] = series_row[4].sum()
+    m[5] = imp_owned
+    m[6] = imp_paid
+    m[7] = imp_earned
     m[8] = impressions / reach if reach > 0 else np.nan
     m[9] = shares
     m[10] = engagements
@@ -455,7 +480,7 @@ def _one_replicate(
     m[23] = kf_sum / kf_terms if kf_terms > 0 else np.nan
     m[24] = seed_posts
     m[25] = arcs_traversed
-    return False
+    return t_end
 
 
 @njit(cache=True, parallel=True)
@@ -465,7 +490,7 @@ def run_replicates(
     keys, replicate_ids, n_threads, pool_cap,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow,
+    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow, state,
 ):
     """Run the replicates ``replicate_ids`` in parallel, thread ``th`` taking ids[th], ids[th + T], ...
 
@@ -493,13 +518,17 @@ def run_replicates(
     engagement_rate, click_rate, conversion_rate : funnel probabilities.
     stop_after_sharers : end a replicate once this many users have posted (0: never); its
         metrics then describe the truncated cascade (used to classify outbreaks as large).
-    metrics, series, reach_seg, attribution : outputs for all runs (rows replicate_ids written).
+    metrics, series, reach_seg, attribution : outputs for all runs (rows replicate_ids written);
+        ``series`` may have 0 rows: the time series are then not kept (each thread works in a
+        scratch row, so a replicate's cost does not grow with the horizon).
     overflow : uint8 per run, set to 1 for a replicate whose pool overflowed.
     node_counts : int64 (n_threads, 2, n or 0): per-thread counts of (shared, reached) per node.
+    state : int32 (n_threads, n, 8), all zero: per-thread node state.  The caller allocates it
+        (numpy gives large arrays huge pages; a numba ``np.zeros`` here faulted 4 KiB pages one by
+        one, which dominated small runs on a VM).
     """
     n = indptr.shape[0] - 1
     n_steps = share_prob_by_step.shape[0] - 1
-    state = np.zeros((n_threads, n, _NSTATE), dtype=np.int32)
     touched = np.empty((n_threads, n), dtype=np.int32)
     head = np.empty((n_threads, n_steps + 1), dtype=np.int32)
     tail = np.empty((n_threads, n_steps + 1), dtype=np.int32)
@@ -510,17 +539,28 @@ def run_replicates(
     gen_count = np.empty((n_threads, n_steps + 2), dtype=np.int64)
     stream = np.empty((n_threads, 1), dtype=np.uint64)
     record_nodes = node_counts.shape[2] > 0
+    record_series = series.shape[0] > 0
+    scratch = np.zeros((n_threads, series.shape[1], n_steps + 1), dtype=np.int32)
     for th in prange(n_threads):
+        head[th, :] = -1
+        gen_count[th, :] = 0
         slot = th + 0
         while slot < replicate_ids.shape[0]:
             r = replicate_ids[slot]
-            overflow[r] = _one_replicate(
+            t_end = _one_replicate(
                 r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
                 paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
                 mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
                 fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
                 stop_after_sharers, state[th], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
                 sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
-                stream[th], metrics[r], series[r], reach_seg[r], attribution[r], node_counts[th], record_nodes,
+                stream[th], metrics[r], scratch[th], reach_seg[r], attribution[r], node_counts[th], record_nodes,
             )
+            if t_end < 0:
+                overflow[r] = 1
+                scratch[th, :, :] = 0
+            else:
+                if record_series:
+                    series[r, :, : t_end + 1] = scratch[th, :, : t_end + 1]
+                scratch[th, :, : t_end + 1] = 0
             slot += n_threads

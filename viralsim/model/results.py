@@ -119,6 +119,8 @@ class SimulationResult:
 
     def cumulative(self, name: str) -> np.ndarray:
         """Cumulative per-step counts of series ``name``, shape (runs, steps + 1), int64."""
+        if not self.timeseries:
+            raise InvalidParameterError("the time series were not kept (simulate(..., timeseries=False))")
         if name not in self.timeseries:
             raise InvalidParameterError(f"name must be one of {', '.join(self.timeseries)}; got {name!r}")
         return np.cumsum(self.timeseries[name], axis=1, dtype=np.int64)

@@ -81,6 +81,15 @@ def _steps_of(times_h, count: int, step: float, horizon: float, what: str) -> np
     return np.floor(t / step + 0.5).astype(np.int64)
 
 
+def _zeroed(shape, dtype) -> np.ndarray:
+    """A zero array written sequentially: ``np.empty`` gets numpy's huge-page advice for large
+    arrays and the fill faults its memory in a few 2 MiB pages, where ``np.zeros`` (calloc) leaves
+    4 KiB pages to fault one by one wherever the kernel first writes (about 9 us each on a VM)."""
+    out = np.empty(shape, dtype=dtype)
+    out.fill(0)
+    return out
+
+
 _GUIDE_SIZE = 1024  # entries of the delay sampler's guide table (an 8 KiB lookup)
 
 
@@ -120,6 +129,7 @@ def simulate(
     seed_times=None,
     paid: Sequence[PaidPlacement] = (),
     node_stats: bool = False,
+    timeseries: bool = True,
 ) -> SimulationResult:
     """Run ``runs`` Monte Carlo replicates of ``model`` on ``graph`` from ``seeds``.
 
@@ -146,13 +156,17 @@ def simulate(
         Paid placements (impressions of kind "paid").
     node_stats : bool
         Also return per-user share and reach probabilities (costs O(n x threads) memory).
+    timeseries : bool
+        Keep the per-step series (runs x 6 x steps int32).  False saves that memory when only the
+        per-replicate metrics are wanted, e.g. with a long horizon and many runs.
 
     Returns
     -------
     SimulationResult
     """
     seeds = _check_seeds(graph, seeds)
-    return _run(graph, model, seeds, False, runs, seed, threads, progress, seed_times, paid, node_stats)
+    return _run(graph, model, seeds, False, runs, seed, threads, progress, seed_times, paid, node_stats,
+                timeseries=bool(timeseries))
 
 
 def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=None, threads: int | None = None,
@@ -173,6 +187,7 @@ def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=No
 
 
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
+         timeseries: bool = True,
          *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None
          ) -> SimulationResult:
     if not isinstance(graph, SocialGraph):
@@ -239,10 +254,11 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     ss = as_seed_sequence(seed)
     keys = replicate_keys(ss, runs)
     n_seg = len(segment_names)
-    metrics = np.zeros((runs, K.N_METRICS), dtype=np.float64)
-    series = np.zeros((runs, K.N_SERIES, n_steps + 1), dtype=np.int32)
-    reach_seg = np.zeros((runs, n_seg), dtype=np.int64)
-    attribution = np.zeros((runs, seeds.size), dtype=np.int64)
+    metrics = _zeroed((runs, K.N_METRICS), np.float64)
+    # calloc'd (lazily zero): the kernel writes only the steps a replicate reaches
+    series = np.zeros((runs if timeseries else 0, K.N_SERIES, n_steps + 1), dtype=np.int32)
+    reach_seg = _zeroed((runs, n_seg), np.int64)
+    attribution = _zeroed((runs, seeds.size), np.int64)
     delay_cdf, fixed_delay = _delay_table(model.delay_median, model.delay_sigma, model.step, n_steps)
     delay_guide = np.searchsorted(delay_cdf, np.arange(_GUIDE_SIZE) / _GUIDE_SIZE, side="right").astype(np.int32)
     in_degree = np.ascontiguousarray(graph.in_degree, dtype=np.int64)
@@ -268,6 +284,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
             threshold_rule, float(threshold_value),
             float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
             int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts, overflow,
+            _zeroed((n_threads, graph.n_nodes, K.NODE_STATE_COLUMNS), np.int32),
         )
         node_counts_total[...] += node_counts.sum(axis=0)
 
@@ -295,7 +312,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     metric_cols = {name: metrics[:, i] for i, name in enumerate(K.METRIC_NAMES)}
     return SimulationResult(
         metrics={k: metric_cols[k] for k in _CONTRACT_METRICS},
-        timeseries={name: series[:, i, :] for i, name in enumerate(K.SERIES_NAMES)},
+        timeseries={name: series[:, i, :] for i, name in enumerate(K.SERIES_NAMES)} if timeseries else {},
         times_h=np.arange(n_steps + 1) * model.step,
         reach_by_segment=reach_seg,
         segment_names=segment_names,
