@@ -104,6 +104,14 @@ def _touch(state, v, stamp, aux0, touched, n_touched):
 
 
 @njit(cache=True)
+def _abandon(state, touched, n_touched, head):
+    """Undo a replicate cut short by a full pool, so that its rerun (same stamp) starts clean."""
+    for i in range(n_touched):
+        state[touched[i], _STAMP] = 0
+    head[:] = -1
+
+
+@njit(cache=True)
 def _record_view(state, w, tv, kind, seed_idx, series_row):
     """Count one view (impression) of kind ``kind`` by w at step tv; keep w's first exposure."""
     state[w, _VIEWS] += 1
@@ -322,13 +330,13 @@ def _one_replicate(
                             q *= affinity[segment[w]]
                         if uniform(k_share, ctr) < q:
                             if top == pool_node.shape[0]:
-                                head[:] = -1
+                                _abandon(state, touched, n_touched, head)
                                 return -1  # pool full: the caller reruns this replicate with a larger pool
                             state[w, _AUX] = tv
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
                 else:
                     if top == pool_node.shape[0]:
-                        head[:] = -1
+                        _abandon(state, touched, n_touched, head)
                         return -1
                     top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
             if stopped:
@@ -487,10 +495,11 @@ def _one_replicate(
 def run_replicates(
     indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
-    keys, replicate_ids, n_threads, pool_cap,
+    keys, replicate_ids, n_threads,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow, state,
+    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow,
+    state, touched, pool_node, pool_src, pool_next, sh,
 ):
     """Run the replicates ``replicate_ids`` in parallel, thread ``th`` taking ids[th], ids[th + T], ...
 
@@ -504,9 +513,7 @@ def run_replicates(
     paid_steps, paid_counts, paid_segment : int64 per paid placement (segment -1 means anyone).
     seg_indptr, seg_nodes : nodes grouped by segment (for paid targeting).
     keys : uint64 per replicate (all runs); replicate_ids : int64, the replicates to run.
-    n_threads : sets of buffers (one per thread).
-    pool_cap : event-pool entries per thread (at least seeds + paid impressions + 1); a replicate
-        needing more is flagged in ``overflow`` and must be rerun with a larger pool.
+    n_threads : threads (the buffers below have at least this many rows).
     mode, queue_all : MODE_CASCADE or MODE_THRESHOLD; queue every view (needed when fatigue < 1).
     share_prob_by_step : float64 (n_steps + 1,), stickiness x decay at each view step.
     fatigue, feed_reach : floats in [0, 1].
@@ -523,19 +530,17 @@ def run_replicates(
         scratch row, so a replicate's cost does not grow with the horizon).
     overflow : uint8 per run, set to 1 for a replicate whose pool overflowed.
     node_counts : int64 (n_threads, 2, n or 0): per-thread counts of (shared, reached) per node.
-    state : int32 (n_threads, n, 8), all zero: per-thread node state.  The caller allocates it
-        (numpy gives large arrays huge pages; a numba ``np.zeros`` here faulted 4 KiB pages one by
-        one, which dominated small runs on a VM).
+    state, touched, pool_node, pool_src, pool_next, sh : per-thread O(n) buffers, allocated once
+        per simulation by the caller and reused by every batch of replicates (numpy gives large
+        arrays huge pages; allocating them here faulted 4 KiB pages one by one on every call).
+        ``state`` int32 (T, n, 8) must be all zero at the first call and keeps working because
+        stamps are replicate indices; ``touched`` int32 (T, n); ``pool_*`` int32 (T, cap): the
+        event pool, cap >= seeds + paid impressions + 1 (a replicate needing more is flagged in
+        ``overflow`` and must be rerun with a larger pool); ``sh`` int32 (T, 6, n).
     """
-    n = indptr.shape[0] - 1
     n_steps = share_prob_by_step.shape[0] - 1
-    touched = np.empty((n_threads, n), dtype=np.int32)
     head = np.empty((n_threads, n_steps + 1), dtype=np.int32)
     tail = np.empty((n_threads, n_steps + 1), dtype=np.int32)
-    pool_node = np.empty((n_threads, pool_cap), dtype=np.int32)
-    pool_src = np.empty((n_threads, pool_cap), dtype=np.int32)
-    pool_next = np.empty((n_threads, pool_cap), dtype=np.int32)
-    sh = np.empty((n_threads, 6, n), dtype=np.int32)
     gen_count = np.empty((n_threads, n_steps + 2), dtype=np.int64)
     stream = np.empty((n_threads, 1), dtype=np.uint64)
     record_nodes = node_counts.shape[2] > 0

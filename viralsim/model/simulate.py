@@ -273,18 +273,26 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     overflow = np.zeros(runs, dtype=np.uint8)
     node_counts_total = np.zeros((2, graph.n_nodes if node_stats else 0), dtype=np.int64)
 
-    def run_ids(ids: np.ndarray, cap: int, n_threads: int) -> None:
+    def buffers(n_threads: int, cap: int) -> dict:
+        """Per-thread O(n) buffers, allocated once and shared by every batch (see run_replicates)."""
+        n = graph.n_nodes
+        return {"state": _zeroed((n_threads, n, K.NODE_STATE_COLUMNS), np.int32),
+                "touched": np.empty((n_threads, n), dtype=np.int32),
+                "pool": [np.empty((n_threads, cap), dtype=np.int32) for _ in range(3)],
+                "sh": np.empty((n_threads, 6, n), dtype=np.int32)}
+
+    def run_ids(ids: np.ndarray, buf: dict, n_threads: int) -> None:
         node_counts = np.zeros((n_threads, 2, graph.n_nodes if node_stats else 0), dtype=np.int64)
         K.run_replicates(
             graph.indptr, graph.indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
             paid_steps, paid_counts, paid_segment, seg_indptr, order,
-            keys, ids, n_threads, cap,
+            keys, ids, n_threads,
             K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, bool(queue_all), share_prob, float(fatigue),
             float(model.feed_reach), delay_cdf, delay_guide, float(model.step), fixed_delay,
             threshold_rule, float(threshold_value),
             float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
             int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts, overflow,
-            _zeroed((n_threads, graph.n_nodes, K.NODE_STATE_COLUMNS), np.int32),
+            buf["state"], buf["touched"], *buf["pool"], buf["sh"],
         )
         node_counts_total[...] += node_counts.sum(axis=0)
 
@@ -293,17 +301,20 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
         if threads is not None:
             numba.set_num_threads(threads)
         n_threads = min(numba.get_num_threads(), runs)
-        # batches only so that a progress bar can move; each costs one O(n) buffer initialisation
+        buf = buffers(n_threads, pool_cap)
+        # batches only so that a progress bar can move; they share the buffers
         batch = runs if progress is None else max(n_threads, -(-runs // 20))
         for first in range(0, runs, batch):
             last = min(runs, first + batch)
-            run_ids(np.arange(first, last, dtype=np.int64), pool_cap, min(n_threads, last - first))
+            run_ids(np.arange(first, last, dtype=np.int64), buf, min(n_threads, last - first))
             again = np.flatnonzero(overflow[first:last]).astype(np.int64) + first
             if again.size:
                 for out in (metrics, series, reach_seg, attribution):
                     out[again] = 0
-                pool_cap = full_cap  # this scenario needs big pools: use them from now on
-                run_ids(again, pool_cap, min(n_threads, again.size))
+                if pool_cap < full_cap:  # this scenario needs big pools: use them from now on
+                    pool_cap = full_cap
+                    buf["pool"] = [np.empty((n_threads, pool_cap), dtype=np.int32) for _ in range(3)]
+                run_ids(again, buf, min(n_threads, again.size))
             if progress is not None:
                 progress(last - first)
     finally:
