@@ -149,3 +149,16 @@ def test_budget_fill_takes_accounts_in_rank_order_while_fees_fit():
     assert later.seeds.tolist() == [2, 3]
     with pytest.raises(InvalidParameterError, match="already a seed of an earlier wave"):
         select_seeds(g, "explicit", None, KEY, context=SeedingContext(exclude=np.array([4])), nodes=[4])
+
+
+def test_ranking_strategies_follow_their_scores():
+    from viralsim.campaign.influence import core_numbers, pagerank
+    from viralsim.graph import holme_kim
+
+    g = holme_kim(3000, 3, 0.6, seed=3)
+    core = core_numbers(g)
+    picked = choose_seeds(g, "kcore", 20, KEY)
+    assert core[picked].min() >= np.sort(core)[-20]  # the deepest cores first, whatever the degree
+    assert core[picked].tolist() == sorted(core[picked].tolist(), reverse=True)
+    rank = pagerank(g)
+    assert np.array_equal(np.sort(rank[choose_seeds(g, "pagerank", 10, KEY)]), np.sort(rank)[-10:])

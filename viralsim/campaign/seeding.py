@@ -200,12 +200,6 @@ def _pool(graph, count, segment, context, min_followers, max_followers) -> np.nd
     return pool
 
 
-def _ranked(pool: np.ndarray, score: np.ndarray, count: int, tiebreak: np.ndarray | None = None) -> np.ndarray:
-    """The ``count`` pool members with the highest score (then highest ``tiebreak``, then lowest index)."""
-    keys = (pool, -score[pool]) if tiebreak is None else (pool, -tiebreak[pool], -score[pool])
-    return pool[np.lexsort(keys)[:count]].astype(np.int64)
-
-
 def _share_model(context: SeedingContext | None, strategy: str):
     if context is None or context.share_given_view is None:
         raise InvalidParameterError(f"strategy {strategy!r} optimises the share model and needs model: cascade "
@@ -217,21 +211,20 @@ def pagerank_seeds(graph: SocialGraph, count: int, key: int, segment: str | None
                    context: SeedingContext | None = None, min_followers: int | None = None,
                    max_followers: int | None = None) -> np.ndarray:
     """The ``count`` eligible users with the highest PageRank (rank flows from followers to the followed)."""
-    from .influence import pagerank
+    from . import influence
 
     pool = _pool(graph, count, segment, context, min_followers, max_followers)
-    return _ranked(pool, pagerank(graph), count)
+    return influence.pagerank_seeds(graph, count, eligible=pool)
 
 
 def kcore_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
                 context: SeedingContext | None = None, min_followers: int | None = None,
                 max_followers: int | None = None) -> np.ndarray:
     """The ``count`` eligible users in the deepest k-cores (ties: more followers, then lower index)."""
-    from .influence import core_numbers
+    from . import influence
 
     pool = _pool(graph, count, segment, context, min_followers, max_followers)
-    return _ranked(pool, graph.out_degree.astype(np.float64), count,
-                   tiebreak=core_numbers(graph).astype(np.float64))
+    return influence.kcore_seeds(graph, count, eligible=pool)
 
 
 def degree_discount_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = None, *,
