@@ -151,6 +151,87 @@ class _Doc:
                  + "".join(rows) + "</tbody></table></div>")
 
 
+def _money(x, currency: str) -> str:
+    """An amount with 2 decimals, or 3 significant digits below 1 (a cost per user is often 0.007)."""
+    if x is None or not math.isfinite(float(x)):
+        return "n/a"
+    x = float(x)
+    text = f"{x:.3g}" if 0 < abs(x) < 1 else f"{x:,.2f}"
+    return f"{text} {currency}".strip()
+
+
+def _campaign_section(runs, colors) -> _Doc:
+    """What each campaign spent, where its earned reach came from, and what it added over its baseline."""
+    doc = _Doc()
+    doc.add('<section id="campaign"><h2>Spend, attribution and incrementality</h2>')
+    doc.add("<p>Earned reach by source: users reached through shares descending from each tier's seed posts, "
+            "and for paid boosts the earned reach descending from boost viewers. Cost per earned reach = the "
+            "source's cost / its mean earned reach.</p>")
+    for r in runs:
+        camp = r.summary.get("campaign")
+        if not camp:
+            continue
+        cur = r.currency
+        spend = camp.get("spend", {})
+        budget = camp.get("budget")
+        doc.add(f"<h3>{_swatch(colors[r.name])}{E(r.name)}</h3>")
+        line = (f"Spend {_money(spend.get('total'), cur)}: seed fees {_money(spend.get('seed_fees'), cur)}, boosts "
+                f"{_money(spend.get('boosts'), cur)}, fixed {_money(spend.get('fixed'), cur)}")
+        if budget is not None:
+            line += f" (budget {_money(budget, cur)})"
+        doc.add(f"<p>{E(line)}.</p>")
+        items = []
+        for w in camp.get("waves", []):
+            at = f"hour {float(w.get('at_h', 0)):g}"
+            if "seeding" in w:
+                sd = w["seeding"]
+                text = f"{at}: {sd.get('count', 0)} seed accounts by {sd.get('strategy')}"
+                if sd.get("segment"):
+                    text += f" in segment {sd['segment']}"
+                text += f", fees {_money(sd.get('fees'), cur)}"
+                guarantee = (sd.get("selection") or {}).get("guarantee")
+                if guarantee:
+                    text += f"; {guarantee}"
+                items.append(text)
+            if "boost" in w:
+                b = w["boost"]
+                items.append(f"{at}: boost of {int(b.get('impressions', 0)):,} paid impressions at CPM "
+                             f"{_money(b.get('cpm'), cur)} over {float(b.get('over_h', 0)):g} h"
+                             + (f" to segment {b['segment']}" if b.get("segment") else "")
+                             + f", {_money(b.get('cost'), cur)}")
+        if items:
+            doc.add("<ul>" + "".join(f"<li>{E(t)}</li>" for t in items) + "</ul>")
+        rows = []
+        for row in camp.get("attribution_by_source", []):
+            rows.append(f"<td class=\"text\">{E(str(row['source']))}</td><td>{int(row['seeds']):,}</td>"
+                        f"<td>{E(_money(row['cost'], cur))}</td>"
+                        f"<td>{float(row['earned_reach_mean']):,.0f}<span class=\"rng\">90%: "
+                        f"{float(row['earned_reach_p05']):,.0f} to {float(row['earned_reach_p95']):,.0f}</span></td>"
+                        f"<td>{E(_money(row.get('cost_per_earned_reach'), cur))}</td>")
+        if rows:
+            doc.table(["source", "seeds", "cost", "earned reach", "cost per earned reach"],
+                      [f"<tr>{x}</tr>" for x in rows])
+        inc = r.summary.get("incrementality")
+        if inc:
+            rows = []
+            for metric, d in inc.get("differences", {}).items():
+                ci = ("" if d.get("ci95_low") is None else
+                      f'<span class="rng">95% CI {fmt_number(d["ci95_low"], metric, "")} to '
+                      f'{fmt_number(d["ci95_high"], metric, "")}</span>')
+                rows.append(f"<tr><td class=\"text\">{E(metric)}</td>"
+                            f"<td>{E(fmt_number(d.get('baseline_mean'), metric, cur))}</td>"
+                            f"<td>{E(fmt_number(d.get('scenario_mean'), metric, cur))}</td>"
+                            f"<td>{E(fmt_number(d.get('mean_diff'), metric, cur))}{ci}</td></tr>")
+            doc.add(f"<p>Incrementality over <strong>{E(str(inc.get('baseline')))}</strong> (the same random numbers "
+                    "run without the campaign):</p>")
+            doc.table(["metric", "baseline", "campaign", "increment"], rows)
+            per = inc.get("cost_per_incremental", {})
+            doc.add(f"<p>Cost per incremental user reached: {E(_money(per.get('reach'), cur))}; per incremental "
+                    f"conversion: {E(_money(per.get('conversions'), cur))}.</p>")
+    doc.add("</section>")
+    return doc
+
+
 def build_report(results: ResultSet, *, title: str | None = None, baseline: str | None = None) -> str:
     """The report as one HTML string.
 
@@ -189,11 +270,14 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         for sc in c.document.get("scenarios", []):
             stats.setdefault(sc["name"], {k: MetricStats.from_dict(v) for k, v in sc.get("metrics", {}).items()})
 
-    order = ["summary", "figures", "comparison", "results", "settings", "valuation", "reproduce"]
-    titles = {"summary": "Summary", "figures": "Figures", "comparison": "Comparison", "results": "All results",
-              "settings": "Settings", "valuation": "Earned media value", "reproduce": "Reproduce"}
+    order = ["summary", "figures", "comparison", "campaign", "results", "settings", "valuation", "reproduce"]
+    titles = {"summary": "Summary", "figures": "Figures", "comparison": "Comparison", "campaign": "Spend",
+              "results": "All results", "settings": "Settings", "valuation": "Earned media value",
+              "reproduce": "Reproduce"}
     if not has_compare:
         order.remove("comparison")
+    if not any(r.summary.get("campaign") for r in runs):
+        order.remove("campaign")
     toc = [(k, titles[k]) for k in order]
     sections: dict[str, _Doc] = {}
     doc.add('<header class="top">')
@@ -342,6 +426,10 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
                 f'<img src="{_svg_data(fig)}" width="{int(w * 96)}" height="{int(h * 96)}" alt="{E(heading)}">'
                 f"<figcaption>{E(caption)}</figcaption></figure>")
     doc.add("</section>")
+
+    # ---- spend, attribution by source, incrementality -----------------------------------------------------
+    if "campaign" in order:
+        sections["campaign"] = _campaign_section(runs, colors)
 
     # ---- valuation -----------------------------------------------------------------------------------
     doc = sections["valuation"] = _Doc()

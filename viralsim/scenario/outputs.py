@@ -152,29 +152,8 @@ def _per(cost: np.ndarray, amount: np.ndarray) -> np.ndarray:
 
 
 def tier_attribution_table(result) -> list[dict]:
-    """Earned reach and cost per earned reach by tier (seeds grouped by tier, or all seeds without
-    tiers) and for the paid boosts.  Earned reach of the boosts = earned reach not descended from any
-    seed (it descends from shares by boost viewers).  Sums are taken per replicate, then summarised."""
-    att = getattr(result.simulation, "attribution", None)
-    plan = result.plan
-    runs = result.runs
-    a = np.zeros((runs, 0)) if att is None else np.asarray(att, dtype=np.float64)
-    rows = []
-    tiers = list(plan.seed_tiers)
-    for name in dict.fromkeys(tiers):
-        cols = [i for i, t in enumerate(tiers) if t == name]
-        rows.append((name or "all seeds", len(cols), float(plan.seed_fees[cols].sum()), a[:, cols].sum(axis=1)))
-    if plan.placements:
-        boost_reach = np.asarray(result.metrics["reach_earned"], dtype=np.float64) - a.sum(axis=1)
-        rows.append(("paid boosts", 0, plan.spend.boosts, boost_reach))
-    out = []
-    for source, n, cost, per_run in rows:
-        mean = float(per_run.mean())
-        out.append({"source": source, "seeds": n, "cost": cost, "earned_reach_mean": mean,
-                    "earned_reach_p05": float(np.quantile(per_run, 0.05)),
-                    "earned_reach_p95": float(np.quantile(per_run, 0.95)),
-                    "cost_per_earned_reach": float(_per(np.array(cost), np.array(mean)))})
-    return out
+    """Earned reach and cost per earned reach by source (see :meth:`ScenarioResult.attribution_by_source`)."""
+    return result.attribution_by_source()
 
 
 def write_attribution_csv(result, folder: str | Path) -> Path:

@@ -75,6 +75,30 @@ class ScenarioResult:
             info["roi_undefined"] = ROI_UNDEFINED
         return info
 
+    def attribution_by_source(self) -> list[dict]:
+        """Earned reach and cost per earned reach by tier (seeds grouped by tier, or all seeds without
+        tiers) and for the paid boosts.  Earned reach of the boosts = earned reach not descended from
+        any seed (it descends from shares by boost viewers).  Sums are per replicate, then summarised."""
+        att = self.simulation.attribution
+        plan = self.plan
+        a = np.zeros((self.runs, 0)) if att is None else np.asarray(att, dtype=np.float64)
+        rows = []
+        tiers = list(plan.seed_tiers)
+        for name in dict.fromkeys(tiers):
+            cols = [i for i, tier in enumerate(tiers) if tier == name]
+            rows.append((name or "all seeds", len(cols), float(plan.seed_fees[cols].sum()), a[:, cols].sum(axis=1)))
+        if plan.placements:
+            boost_reach = np.asarray(self.metrics["reach_earned"], dtype=np.float64) - a.sum(axis=1)
+            rows.append(("paid boosts", 0, plan.spend.boosts, boost_reach))
+        out = []
+        for source, n, cost, per_run in rows:
+            mean = float(per_run.mean())
+            out.append({"source": source, "seeds": n, "cost": cost, "earned_reach_mean": mean,
+                        "earned_reach_p05": float(np.quantile(per_run, 0.05)),
+                        "earned_reach_p95": float(np.quantile(per_run, 0.95)),
+                        "cost_per_earned_reach": cost / mean if mean > 0 else math.nan})
+        return out
+
     def timeseries_summary(self) -> dict[str, dict[str, np.ndarray]]:
         """Per step: mean, p05 and p95 of cumulative reach, impressions and shares."""
         out = {}
@@ -98,7 +122,8 @@ class ScenarioResult:
             "seeds": {"strategy": _strategies(sc), "count": int(len(self.seeds)),
                       "segment": sc.campaign.seeding.segment if sc.campaign.seeding is not None else None,
                       "nodes": self.seed_labels},
-            "campaign": self.plan.to_dict(),
+            "campaign": {**self.plan.to_dict(),
+                         "attribution_by_source": [_clean(row) for row in self.attribution_by_source()]},
             "metrics": {k: _clean(v.to_dict()) for k, v in self.summary.items()},
         }
         val = self.valuation_info()
