@@ -212,6 +212,13 @@ def test_cli_run_with_a_baseline_writes_incrementality_and_refuses_another_audie
     assert summary["incrementality"]["baseline"] == "organic"
     tiers = list(csv.DictReader(open(folder / "attribution_tiers.csv")))
     assert tiers[-1]["source"] == "paid boosts" and float(tiers[-1]["cost"]) == 4.0
+    from viralsim.report import write_report
+
+    write_report([folder], tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text()
+    for text in ("Spend, attribution and incrementality", "paid boosts", "Incrementality over <strong>organic",
+                 "Cost per incremental user reached"):
+        assert text in page
 
     other = copy.deepcopy(organic)
     other["audience"]["nodes"] = 2500
