@@ -86,10 +86,46 @@ _P_SEED_PICK = 9
 _P_ENGAGE = 10
 
 
+_DEBRUIJN64 = np.uint64(0x03F79D71B4CB0A89)
+_DEBRUIJN_INDEX = np.array([
+    0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4, 62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18,
+    12, 5, 63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19,
+    9, 13, 8, 7, 6], dtype=np.int64)
+
+
 @njit(cache=True)
-def _touch(state, v, stamp, aux0, touched, n_touched):
+def _in_node_order(touched, bits):
+    """Rewrite ``touched`` in increasing node order from the touched bitmap, clearing the bitmap.
+
+    A large cascade touches a good part of the audience; walking its state rows in node order
+    turns the end-of-run pass's random accesses into a forward sweep the prefetcher follows.
+    """
+    k = 0
+    for wi in range(bits.shape[0]):
+        word = bits[wi]
+        if word == 0:
+            continue
+        bits[wi] = 0
+        base = np.int64(wi) * 64
+        while word != 0:
+            low = word & (~word + np.uint64(1))  # the lowest set bit
+            touched[k] = base + _DEBRUIJN_INDEX[np.int64((low * _DEBRUIJN64) >> np.uint64(58))]
+            k += 1
+            word ^= low
+    return k
+
+
+@njit(cache=True)
+def _clear_bits(touched, n_touched, bits):
+    for i in range(n_touched):
+        bits[touched[i] >> 6] = np.uint64(0)
+
+
+@njit(cache=True)
+def _touch(state, v, stamp, aux0, touched, n_touched, bits):
     """Initialise node v's state for this replicate if not yet done; return the touched count."""
     if state[v, _STAMP] != stamp:
+        bits[v >> 6] |= np.uint64(1) << np.uint64(v & 63)
         state[v, _STAMP] = stamp
         state[v, _VIEWS] = 0
         state[v, _EARNED] = 0
@@ -104,10 +140,11 @@ def _touch(state, v, stamp, aux0, touched, n_touched):
 
 
 @njit(cache=True)
-def _abandon(state, touched, n_touched, head):
+def _abandon(state, touched, n_touched, head, bits):
     """Undo a replicate cut short by a full pool, so that its rerun (same stamp) starts clean."""
     for i in range(n_touched):
         state[touched[i], _STAMP] = 0
+    _clear_bits(touched, n_touched, bits)
     head[:] = -1
 
 
@@ -144,7 +181,7 @@ def _one_replicate(
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-    stop_after_sharers, state, touched, head, tail, pool_node, pool_src, pool_next,
+    stop_after_sharers, state, touched, bits, head, tail, pool_node, pool_src, pool_next,
     sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
     metrics_row, series_row, reach_seg_row, attribution_row, node_counts, record_nodes,
 ):
@@ -184,7 +221,7 @@ def _one_replicate(
         v = seeds[i]
         if random_seed:
             v = np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
-        n_touched = _touch(state, v, stamp, aux0, touched, n_touched)
+        n_touched = _touch(state, v, stamp, aux0, touched, n_touched, bits)
         state[v, _SHARER] = -2
         if seed_steps[i] <= n_steps:
             top = _push(head, tail, pool_node, pool_src, pool_next, top, seed_steps[i], v, -1 - i)
@@ -201,7 +238,7 @@ def _one_replicate(
             else:
                 lo = seg_indptr[sg]
                 w = np.int64(seg_nodes[lo + np.int64(u01 * (seg_indptr[sg + 1] - lo))])
-            n_touched = _touch(state, w, stamp, aux0, touched, n_touched)
+            n_touched = _touch(state, w, stamp, aux0, touched, n_touched, bits)
             _record_view(state, w, tv, PAID, -1, series_row)
             if tv > t_hi:
                 t_hi = tv
@@ -317,7 +354,7 @@ def _one_replicate(
                 tv = t + d
                 if tv > n_steps:
                     continue
-                n_touched = _touch(state, w, stamp, aux0, touched, n_touched)
+                n_touched = _touch(state, w, stamp, aux0, touched, n_touched, bits)
                 _record_view(state, w, tv, kind, seed_idx, series_row)
                 if tv > t_hi:
                     t_hi = tv
@@ -330,13 +367,13 @@ def _one_replicate(
                             q *= affinity[segment[w]]
                         if uniform(k_share, ctr) < q:
                             if top == pool_node.shape[0]:
-                                _abandon(state, touched, n_touched, head)
+                                _abandon(state, touched, n_touched, head, bits)
                                 return -1  # pool full: the caller reruns this replicate with a larger pool
                             state[w, _AUX] = tv
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
                 else:
                     if top == pool_node.shape[0]:
-                        _abandon(state, touched, n_touched, head)
+                        _abandon(state, touched, n_touched, head, bits)
                         return -1
                     top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
             if stopped:
@@ -358,6 +395,10 @@ def _one_replicate(
     conversions = 0
     conversions_earned = 0
     p_no_conv_log = math.log1p(-conversion_rate) if conversion_rate < 1.0 else -np.inf
+    if n_touched * 16 > n:  # dense: visit in node order (sweep the bitmap)
+        _in_node_order(touched, bits)
+    else:
+        _clear_bits(touched, n_touched, bits)
     for i in range(n_touched):
         w = touched[i]
         nv = state[w, _VIEWS]
@@ -499,7 +540,7 @@ def run_replicates(
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
     stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow,
-    state, touched, pool_node, pool_src, pool_next, sh,
+    state, touched, bits, pool_node, pool_src, pool_next, sh,
 ):
     """Run the replicates ``replicate_ids`` in parallel, thread ``th`` taking ids[th], ids[th + T], ...
 
@@ -536,7 +577,8 @@ def run_replicates(
         ``state`` int32 (T, n, 8) must be all zero at the first call and keeps working because
         stamps are replicate indices; ``touched`` int32 (T, n); ``pool_*`` int32 (T, cap): the
         event pool, cap >= seeds + paid impressions + 1 (a replicate needing more is flagged in
-        ``overflow`` and must be rerun with a larger pool); ``sh`` int32 (T, 6, n).
+        ``overflow`` and must be rerun with a larger pool); ``sh`` int32 (T, 6, n); ``bits``
+        uint64 (T, ceil(n / 64)), all zero: which nodes a replicate touched.
     """
     n_steps = share_prob_by_step.shape[0] - 1
     head = np.empty((n_threads, n_steps + 1), dtype=np.int32)
@@ -557,7 +599,7 @@ def run_replicates(
                 paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
                 mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
                 fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-                stop_after_sharers, state[th], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
+                stop_after_sharers, state[th], touched[th], bits[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
                 sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
                 stream[th], metrics[r], scratch[th], reach_seg[r], attribution[r], node_counts[th], record_nodes,
             )

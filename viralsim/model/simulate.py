@@ -278,6 +278,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
         n = graph.n_nodes
         return {"state": _zeroed((n_threads, n, K.NODE_STATE_COLUMNS), np.int32),
                 "touched": np.empty((n_threads, n), dtype=np.int32),
+                "bits": np.zeros((n_threads, (n + 63) // 64), dtype=np.uint64),
                 "pool": [np.empty((n_threads, cap), dtype=np.int32) for _ in range(3)],
                 "sh": np.empty((n_threads, 6, n), dtype=np.int32)}
 
@@ -292,7 +293,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
             threshold_rule, float(threshold_value),
             float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
             int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts, overflow,
-            buf["state"], buf["touched"], *buf["pool"], buf["sh"],
+            buf["state"], buf["touched"], buf["bits"], *buf["pool"], buf["sh"],
         )
         node_counts_total[...] += node_counts.sum(axis=0)
 
