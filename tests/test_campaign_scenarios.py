@@ -227,3 +227,21 @@ def test_cli_run_with_a_baseline_writes_incrementality_and_refuses_another_audie
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "its audience section differs" in proc.stderr
     assert not (tmp_path / "out2").exists()
+
+
+def test_cli_compare_of_many_scenarios_prints_one_row_per_scenario(tmp_path):
+    names = []
+    for i, campaign in enumerate([{}, {"boost": {"impressions": 300, "cpm": 8.0}},
+                                  {"waves": [{"at": "2h", "seeding": {"strategy": "random", "count": 5}}]}]):
+        data = copy.deepcopy(BASE)
+        data["name"] = f"s{i}"
+        data["runs"] = 30
+        data["campaign"].update(campaign)
+        _write(tmp_path / f"s{i}.yaml", data)
+        names.append(f"s{i}.yaml")
+    proc = _cli("compare", *names, "--out", "cmp", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "3 scenarios, 30 paired runs each" in proc.stdout
+    assert all(f"s{i}" in proc.stdout for i in range(3)) and "(baseline)" in proc.stdout
+    rows = list(csv.DictReader(open(tmp_path / "cmp" / "compare.csv")))
+    assert {r["scenario"] for r in rows} == {"s1", "s2"}
