@@ -90,7 +90,8 @@ def test_rr_sets_give_exact_single_seed_objectives(name, objective):
     d = I._diffusion(g, VIEW, share, objective)
     rr = I._RRSets(d, np.uint64(12345))
     rr.extend_to(RR_SETS, 2)
-    counts = np.bincount(rr.members[: rr.n_members], minlength=n)
+    assert rr.count == RR_SETS
+    counts = np.bincount(rr.members[: rr.n_members], minlength=n) + rr.singles  # stored + counted {v} sets
     got = n * counts / RR_SETS
     which = 0 if objective == "posters" else 1
     exact = np.array([naive_objectives(n, _arcs_of(g), q, VIEW, [v])[which] for v in range(n)])
@@ -99,7 +100,7 @@ def test_rr_sets_give_exact_single_seed_objectives(name, objective):
     # 4 SE per node: 36 comparisons in this test family keep the false-alarm rate below 0.3%
     assert np.all(np.abs(got - exact) <= 4 * se + 1e-12), (got, exact, se)
     # the root never appears twice and sets hold distinct nodes
-    for s in range(0, 2000):
+    for s in range(min(2000, rr.stored)):
         members = rr.members[rr.set_ptr[s]:rr.set_ptr[s + 1]]
         assert np.unique(members).size == members.size
 
@@ -113,10 +114,63 @@ def test_sets_cut_by_a_full_buffer_are_resampled_whole(objective):
     d = I._diffusion(g, 1.0, 1.0, objective)
     rr = I._RRSets(d, np.uint64(5))
     rr.extend_to(50, 2)
-    sizes = np.diff(rr.set_ptr[: rr.count + 1])
-    assert rr.count == 50 and np.all(sizes == g.n_nodes)
+    sizes = np.diff(rr.set_ptr[: rr.stored + 1])
+    assert rr.count == rr.stored == 50 and np.all(sizes == g.n_nodes) and not rr.singles.any()
     for s in range(rr.count):
         assert np.array_equal(np.sort(rr.members[rr.set_ptr[s]:rr.set_ptr[s + 1]]), np.arange(g.n_nodes))
+
+
+def naive_trivial_probability(n, arcs, q, f, objective):
+    """P(the RR set of node v is trivial) per v: no live in-arc ({v} alone, posters) or no viewed
+    in-arc (empty, reach), each in-arc independently live w.p. q[v], viewed w.p. f."""
+    p = [q[v] if objective == "posters" else f for v in range(n)]
+    indeg = [sum(1 for _, w in arcs if w == v) for v in range(n)]
+    return np.array([(1.0 - p[v]) ** indeg[v] for v in range(n)])
+
+
+@pytest.mark.parametrize("objective", ["posters", "reach"])
+def test_trivial_sets_are_counted_exactly_and_thread_independently(objective):
+    # directed-diamond: node 0 has no in-arc (always trivial); the others have 1 to 2 in-arcs
+    n, edges, undirected, _ = SMALL_GRAPHS["directed-diamond"]
+    g = _graph(n, edges, directed=not undirected)
+    share = _share(n)
+    d = I._diffusion(g, VIEW, share, objective)
+    runs = []
+    for workers in (1, 2):
+        rr = I._RRSets(d, np.uint64(777))
+        rr.extend_to(3 * I._JOB + 5, workers)  # a partial last job, and sets from a second extension
+        rr.extend_to(RR_SETS, workers)
+        runs.append(rr)
+    one, two = runs
+    # the same sets for any worker count: stored CSR and singleton counts identical
+    assert one.count == two.count == RR_SETS and one.stored == two.stored
+    np.testing.assert_array_equal(one.set_ptr[: one.stored + 1], two.set_ptr[: two.stored + 1])
+    np.testing.assert_array_equal(one.members[: one.n_members], two.members[: two.n_members])
+    np.testing.assert_array_equal(one.singles, two.singles)
+    # the trivial fraction per root: P(root = v and trivial) = s_v / n
+    s_v = naive_trivial_probability(n, _arcs_of(g), VIEW * share, VIEW, objective)
+    expected = s_v.sum() / n
+    se = math.sqrt(expected * (1 - expected) / RR_SETS)
+    assert abs((one.count - one.stored) / RR_SETS - expected) <= 4 * se, (one.count - one.stored, expected)
+    sizes = np.diff(one.set_ptr[: one.stored + 1])
+    if objective == "posters":
+        # every trivial set is a counted {v}, with frequency s_v / n per node (4 SE each)
+        assert one.singles.sum() == one.count - one.stored
+        frac = s_v / n
+        se_v = np.sqrt(frac * (1 - frac) / RR_SETS)
+        assert np.all(np.abs(one.singles / RR_SETS - frac) <= 4 * se_v + 1e-12), (one.singles / RR_SETS, frac)
+        assert one.singles[0] > 0  # node 0 has no in-arc: all its sets are singletons
+        assert np.all(sizes >= 2)  # a stored posters set has a live in-arc of its root
+    else:
+        assert not one.singles.any() and np.all(sizes >= 1)  # empty reach sets are counted, never stored
+    # rr_count_hits draws the same sets: its count for a mask is the stored and counted sets hit
+    mask = np.zeros(n, dtype=np.uint8)
+    mask[[1, 5]] = 1
+    hits = I.K.rr_count_hits(one.key, 0, RR_SETS, 2, d.rows, d.in_indices, d.log1m_view, d.thresh, d.objective,
+                             mask)
+    set_of = np.repeat(np.arange(one.stored), sizes)
+    stored_hit = np.unique(set_of[mask[one.members[: one.n_members]] != 0]).size
+    assert hits == stored_hit + int(one.singles[mask != 0].sum())
 
 
 @pytest.mark.parametrize("objective", ["posters", "reach"])

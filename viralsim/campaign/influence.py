@@ -58,7 +58,8 @@ _P_FINAL = 2
 _P_ESTIMATE = 3
 _P_CELF = 4
 
-_JOB = 1024  # RR sets per job (the unit of parallel work; fixed, so storage order is thread-independent)
+_JOB = 4096  # RR sets per job (the unit of parallel work; fixed, so storage order is thread-independent)
+_MAX_JOBS = 1024  # jobs per round
 _ROUND_BYTES = 64 * 2**20  # member buffers of one round of jobs
 _MEMORY_FRACTION = 0.6  # RR sets may use this share of the available RAM
 _MAX_SETS = 2**31 - 2  # set ids are int32 in the inverted index
@@ -235,7 +236,14 @@ def _threads(threads) -> Iterator[int]:
 
 @dataclass(frozen=True)
 class _Diffusion:
-    """Kernel arrays of one (graph, view_prob, share_given_view, objective)."""
+    """Kernel arrays of one (graph, view_prob, share_given_view, objective).
+
+    ``thresh[v]`` is the probability that an RR set rooted at v is non-trivial: that v has a
+    live in-arc (posters: ``1 - (1 - q_v)^indeg(v)``) or a viewed one (reach:
+    ``1 - (1 - view_prob)^indeg(v)``).  ``nontrivial`` is its mean, the expected fraction of
+    RR sets that are stored.  ``rows[v]`` = (first in-arc, in-degree, log(1 - q_v),
+    1 - (1 - q_v)^indeg(v)) as float64 (exact below 2^53): what exploring v reads, in one place.
+    """
 
     n: int
     in_indptr: np.ndarray
@@ -245,6 +253,9 @@ class _Diffusion:
     view_prob: float
     log1m_view: float
     objective: int
+    thresh: np.ndarray
+    nontrivial: float
+    rows: np.ndarray
 
 
 def _diffusion(graph: SocialGraph, view_prob, share_given_view, objective) -> _Diffusion:
@@ -252,117 +263,174 @@ def _diffusion(graph: SocialGraph, view_prob, share_given_view, objective) -> _D
     s = _share_array(graph, share_given_view)
     obj = _check_objective(objective)
     q = np.ascontiguousarray(f * s)
-    with np.errstate(divide="ignore"):
+    in_indptr = np.ascontiguousarray(graph.in_indptr, dtype=np.int64)
+    deg = np.diff(in_indptr)
+    with np.errstate(divide="ignore", invalid="ignore"):
         log1m_q = np.log1p(-q)
         log1m_view = float(np.log1p(-f))
-    return _Diffusion(graph.n_nodes, np.ascontiguousarray(graph.in_indptr, dtype=np.int64),
-                      np.ascontiguousarray(graph.in_indices, dtype=np.int32), q, log1m_q, f, log1m_view, obj)
+        live = np.where(deg > 0, -np.expm1(deg * log1m_q), 0.0)  # deg 0 with q = 1: 0 x -inf
+        thresh = live if obj == K.OBJ_POSTERS else np.where(deg > 0, -np.expm1(deg * log1m_view), 0.0)
+    thresh = np.ascontiguousarray(thresh, dtype=np.float64)
+    rows = np.ascontiguousarray(np.stack([in_indptr[:-1].astype(np.float64), deg.astype(np.float64), log1m_q, live],
+                                         axis=1))
+    return _Diffusion(graph.n_nodes, in_indptr, np.ascontiguousarray(graph.in_indices, dtype=np.int32), q, log1m_q,
+                      f, log1m_view, obj, thresh, float(thresh.mean()), rows)
 
 
 class _RRSets:
-    """RR sets 0 .. count - 1 of one key, in a growing CSR (``set_ptr``, ``members``).
+    """RR sets 0 .. count - 1 of one key: the non-trivial ones in a growing CSR (``set_ptr``,
+    ``members``; ``stored`` sets), the trivial ones counted.
 
-    Sets are sampled in jobs of ``_JOB`` consecutive indices.  A job whose member buffer fills
-    stops; its remaining indices run in a later round with a larger buffer.  The stored order
-    depends only on the data, and nothing downstream depends on the order anyway.
+    A trivial posters set ``{v}`` adds 1 to ``singles[v]``; a trivial reach set is empty and only
+    counts toward ``count`` (no seed set covers it).  Sets are sampled in jobs of ``_JOB``
+    consecutive indices.  A job whose member buffer fills stops; its remaining indices run in a
+    later round with a larger buffer.  The stored order depends only on the data, and nothing
+    downstream depends on the order anyway; ``singles`` are integer sums of per-worker rows.
     """
 
     def __init__(self, d: _Diffusion, key: np.uint64):
         self.d = d
         self.key = np.uint64(key)
         self.count = 0
+        self.stored = 0
         self.set_ptr = np.zeros(1, dtype=np.int64)
         self.members = np.empty(0, dtype=np.int32)
+        self._singles = np.zeros((0, d.n), dtype=np.int64)  # one row per worker, summed on demand
         self._visited = None
 
     @property
     def n_members(self) -> int:
-        return int(self.set_ptr[self.count])
+        return int(self.set_ptr[self.stored])
+
+    @property
+    def singles(self) -> np.ndarray:
+        """int64 per node: the trivial posters sets ``{v}`` (all zero for reach)."""
+        return self._singles.sum(axis=0) if self._singles.shape[0] else np.zeros(self.d.n, dtype=np.int64)
 
     def mean_size(self, default: float = 1.0) -> float:
+        """Mean RR-set size, trivial sets included (a posters singleton has size 1, an empty reach set 0)."""
+        if not self.count:
+            return default
+        trivial = self.count - self.stored if self.d.objective == K.OBJ_POSTERS else 0
+        return (self.n_members + trivial) / self.count
+
+    def stored_per_set(self, default: float) -> float:
+        """Members stored per sampled set (trivial sets store none)."""
         return self.n_members / self.count if self.count else default
 
     def extend_to(self, target: int, n_workers: int, progress: Callable[[int], None] | None = None) -> None:
         d = self.d
         if target <= self.count:
             return
-        ptr = np.empty(target + 1, dtype=np.int64)
-        ptr[: self.count + 1] = self.set_ptr[: self.count + 1]
-        self.set_ptr = ptr
         pending = deque((f, min(_JOB, target - f)) for f in range(self.count, target, _JOB))
+        self._grow_ptr(self.stored + int(d.nontrivial * (target - self.count) * 1.01) + 4096)
         min_cap = 0
         while pending:
-            cap = max(min_cap, int(_JOB * self.mean_size(4.0) * 1.25) + 1024)
-            n_jobs = max(1, min(len(pending), 256, _ROUND_BYTES // (4 * cap)))
+            cap = max(min_cap, int(_JOB * self.stored_per_set(4.0 * d.nontrivial) * 1.25) + 1024)
+            n_jobs = max(1, min(len(pending), _MAX_JOBS, _ROUND_BYTES // (4 * cap)))
             jobs = [pending.popleft() for _ in range(n_jobs)]
             first = np.array([j[0] for j in jobs], dtype=np.int64)
             count = np.array([j[1] for j in jobs], dtype=np.int64)
             members = np.empty(n_jobs * cap, dtype=np.int32)
-            sizes = np.empty(n_jobs * _JOB, dtype=np.int64)
+            sizes = np.empty(n_jobs * _JOB, dtype=np.int32)
             done = np.zeros(n_jobs, dtype=np.int64)
+            stored = np.zeros(n_jobs, dtype=np.int64)
             used = np.zeros(n_jobs, dtype=np.int64)
             workers = min(n_workers, n_jobs)
             if self._visited is None or self._visited.shape[0] < workers:
-                self._visited = np.zeros((workers, d.n), dtype=np.int64)  # stamps: set index + 1, never reset
-            K.rr_sample_jobs(self.key, first, count, _JOB, cap, d.in_indptr, d.in_indices, d.log1m_q, d.log1m_view,
-                             d.objective, self._visited[:workers], members, sizes, done, used)
+                self._visited = _zeros((workers, d.n))  # stamps: set index + 1, never reset
+            if self._singles.shape[0] < workers:
+                grown = _zeros((workers, d.n))
+                grown[: self._singles.shape[0]] = self._singles
+                self._singles = grown
+            K.rr_sample_jobs(self.key, first, count, _JOB, cap, d.rows, d.in_indices, d.log1m_view, d.thresh,
+                             d.objective, self._visited[:workers], self._singles[:workers], members, sizes,
+                             done, stored, used)
             short = done < count
             if short.any():
                 pending.extendleft(reversed([(int(f + k), int(c - k)) for f, c, k in
                                              zip(first[short], count[short], done[short])]))
                 min_cap = max(2 * cap, d.n + 1) if np.any(done[short] == 0) else 2 * cap
+            new_sets = int(stored.sum())
+            if self.stored + new_sets > _MAX_SETS:
+                raise ResourceLimitError(f"more than {_MAX_SETS:,} non-trivial RR sets (set ids are int32); "
+                                         "use a larger epsilon or a smaller k")
+            self._grow_ptr(self.stored + new_sets)
             need = self.n_members + int(used.sum())
             if need > self.members.size:
                 grown = np.empty(max(need, int(self.members.size * 1.5) + 1024), dtype=np.int32)
                 grown[: self.n_members] = self.members[: self.n_members]
                 self.members = grown
-            s_pos, _ = K.rr_gather(members, sizes, done, used, _JOB, cap, self.set_ptr, self.members,
-                                   self.count, self.n_members)
-            added = int(s_pos) - self.count
-            self.count = int(s_pos)
+            s_pos, _ = K.rr_gather(members, sizes, stored, used, _JOB, cap, self.set_ptr, self.members,
+                                   self.stored, self.n_members)
+            self.stored = int(s_pos)
+            added = int(done.sum())
+            self.count += added
             if progress is not None and added:
                 progress(added)
 
-
-def _rr_bytes(theta: float, mean_size: float, n: int) -> float:
-    """Peak bytes of theta RR sets with the greedy's inverted index: offsets (8), members and set
-    ids (4 + 4 per member), a covered flag (1) per set, per-node gains and index (16 per node),
-    per-thread visited stamps (8 per node), plus one round of job buffers."""
-    return (theta * (9.0 + 8.0 * mean_size) + (16.0 + 8.0 * numba.get_num_threads()) * n + _ROUND_BYTES
-            + 256 * _JOB * 8.0)
+    def _grow_ptr(self, sets: int) -> None:
+        if sets + 1 > self.set_ptr.size:
+            grown = np.empty(max(sets + 1, int(self.set_ptr.size * 1.5)), dtype=np.int64)
+            grown[: self.stored + 1] = self.set_ptr[: self.stored + 1]
+            self.set_ptr = grown
 
 
-def _check_samples(theta: int, mean_size: float, n: int, max_samples: int | None, fix: str) -> None:
-    need = _rr_bytes(theta, mean_size, n)
+def _zeros(shape) -> np.ndarray:
+    """int64 zeros written by numpy: large ``np.empty`` blocks are advised as transparent huge
+    pages (``np.zeros`` maps lazily zeroed 4 KiB pages), which makes the random accesses of RR
+    sampling ~10% cheaper."""
+    out = np.empty(shape, dtype=np.int64)
+    out.fill(0)
+    return out
+
+
+def _rr_bytes(theta: float, nontrivial: float, stored_per_set: float, n: int) -> float:
+    """Peak bytes of theta RR sets with the greedy's inverted index.  Only non-trivial sets
+    (fraction ``nontrivial``) are stored: an offset (8) and a covered flag (1) per stored set,
+    4 + 4 bytes per stored member (members and set ids); per node, gains, index offsets and
+    singleton counts (24) plus per-thread visited stamps and singleton rows (16 per thread);
+    plus one round of job buffers."""
+    threads = numba.get_num_threads()
+    return (theta * (9.0 * nontrivial + 8.0 * stored_per_set) + (24.0 + 16.0 * threads) * n + _ROUND_BYTES
+            + _MAX_JOBS * _JOB * 4.0)
+
+
+def _check_samples(theta: int, d: _Diffusion, stored_per_set: float, max_samples: int | None, fix: str) -> None:
+    need = _rr_bytes(theta, d.nontrivial, stored_per_set, d.n)
+    what = (f"about {need / 2**30:.2f} GiB: {d.nontrivial:.1%} of the sets are non-trivial and stored, "
+            f"{stored_per_set:.2f} stored nodes per set")
     if max_samples is not None and theta > max_samples:
         raise ResourceLimitError(
-            f"IMM needs theta = {theta:,} RR sets (about {need / 2**30:.2f} GiB at {mean_size:.2f} nodes per set) "
-            f"but max_samples is {max_samples:,}; {fix}, or raise max_samples")
+            f"IMM needs theta = {theta:,} RR sets ({what}) but max_samples is {max_samples:,}; {fix}, or raise "
+            "max_samples")
     limit = _MEMORY_FRACTION * available_memory_bytes()
-    if need > limit or theta > _MAX_SETS:
+    if need > limit or theta * d.nontrivial > _MAX_SETS:
         raise ResourceLimitError(
-            f"IMM needs theta = {theta:,} RR sets, about {need / 2**30:.2f} GiB at {mean_size:.2f} nodes per set, "
-            f"more than {_MEMORY_FRACTION:.0%} of the available memory ({limit / 2**30:.2f} GiB) or "
-            f"{_MAX_SETS:,} sets; {fix}")
+            f"IMM needs theta = {theta:,} RR sets, {what}, more than {_MEMORY_FRACTION:.0%} of the available memory "
+            f"({limit / 2**30:.2f} GiB) or {_MAX_SETS:,} stored sets; {fix}")
 
 
 def _select(rr: _RRSets, candidates: np.ndarray, k: int, cost: np.ndarray | None, budget: float
             ) -> tuple[np.ndarray, int, float]:
-    """Greedy on the RR sets: (seeds, covered sets, total cost).  Budgeted: the better of the
-    cost-benefit greedy and the best single affordable candidate (ties: the greedy)."""
-    set_ptr = rr.set_ptr[: rr.count + 1]
+    """Greedy on the RR sets, trivial ones included: (seeds, covered sets, total cost).  Budgeted:
+    the better of the cost-benefit greedy and the best single affordable candidate (ties: the
+    greedy)."""
+    set_ptr = rr.set_ptr[: rr.stored + 1]
     members = rr.members[: rr.n_members]
+    singles = rr.singles
     node_ptr, node_sets = K.node_index(rr.d.n, set_ptr, members)
     if cost is None:
-        seeds, trace, _ = K.greedy_cover(set_ptr, members, node_ptr, node_sets, candidates, np.ones(rr.d.n),
-                                         math.inf, k, False)
+        seeds, trace, _ = K.greedy_cover(set_ptr, members, node_ptr, node_sets, singles, candidates,
+                                         np.ones(rr.d.n), math.inf, k, False)
         return seeds, int(trace[-1]) if trace.size else 0, float(seeds.size)
-    seeds, trace, spent = K.greedy_cover(set_ptr, members, node_ptr, node_sets, candidates, cost, budget, 0, True)
+    seeds, trace, spent = K.greedy_cover(set_ptr, members, node_ptr, node_sets, singles, candidates, cost, budget,
+                                         0, True)
     covered = int(trace[-1]) if trace.size else 0
     affordable = candidates[cost[candidates] <= budget]
-    degree = node_ptr[affordable + 1] - node_ptr[affordable]
+    degree = node_ptr[affordable + 1] - node_ptr[affordable] + singles[affordable]
     best = int(affordable[np.lexsort((affordable, -degree))[0]])
-    single = int(node_ptr[best + 1] - node_ptr[best])
+    single = int(node_ptr[best + 1] - node_ptr[best] + singles[best])
     if single > covered or seeds.size == 0:
         return np.array([best], dtype=np.int64), single, float(cost[best])
     return seeds, covered, float(spent)
@@ -392,7 +460,7 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
         for i in range(1, max(2, math.ceil(math.log2(n)))):
             x = n / 2.0**i
             theta_i = math.ceil(lam_p / x)
-            _check_samples(theta_i, phase1.mean_size(), n, max_samples, fix)
+            _check_samples(theta_i, d, phase1.stored_per_set(4.0 * d.nontrivial), max_samples, fix)
             start = time.perf_counter()
             phase1.extend_to(theta_i, n_workers, progress)
             stats["rr_seconds"] += time.perf_counter() - start
@@ -403,11 +471,12 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
                 lb = n * covered / theta_i / (1.0 + eps_p)
                 fallback = False
                 break
-        mean_size = phase1.mean_size()
+        stored_per_set = phase1.stored_per_set(4.0 * d.nontrivial)
         stats["phase1_sets"] = phase1.count
+        stats["phase1_stored"] = phase1.stored
         del phase1
         theta = math.ceil(lam_star / lb)
-        _check_samples(theta, mean_size, n, max_samples, fix)
+        _check_samples(theta, d, stored_per_set, max_samples, fix)
         start = time.perf_counter()
         final = _RRSets(d, hash2(key, _P_FINAL))
         final.extend_to(theta, n_workers, progress)
@@ -415,7 +484,8 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
         start = time.perf_counter()
         seeds, covered, spent = _select(final, candidates, k, cost, budget)
         stats["select_seconds"] += time.perf_counter() - start
-        stats.update(theta=theta, lower_bound=lb, mean_rr_size=final.mean_size(), members=final.n_members)
+        stats.update(theta=theta, lower_bound=lb, mean_rr_size=final.mean_size(), stored_sets=final.stored,
+                     members=final.n_members)
     _log.debug("IMM: %s", stats, extra={"imm_stats": stats})
     return seeds, covered, theta, spent, fallback
 
@@ -679,8 +749,8 @@ def rr_estimate(graph: SocialGraph, nodes, *, view_prob: float = 1.0, share_give
     mask = np.zeros(n, dtype=np.uint8)
     mask[arr.astype(np.int64)] = 1
     with _threads(threads) as n_workers:
-        hits = int(K.rr_count_hits(hash2(key, _P_ESTIMATE), 0, samples, min(n_workers, samples), d.in_indptr,
-                                   d.in_indices, d.log1m_q, d.log1m_view, d.objective, mask))
+        hits = int(K.rr_count_hits(hash2(key, _P_ESTIMATE), 0, samples, min(n_workers, samples), d.rows,
+                                   d.in_indices, d.log1m_view, d.thresh, d.objective, mask))
     f = hits / samples
     return n * f, n * math.sqrt(f * (1.0 - f) / samples)
 

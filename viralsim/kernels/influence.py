@@ -13,6 +13,28 @@ by ``hash2(key, i)``.  Sets are produced in *jobs* of consecutive indices; which
 job, and in which order, changes nothing.  Per-thread ``visited`` rows are stamped with
 ``i + 1`` (unique per set), so they are never reset.
 
+Trivial sets are counted, not generated.  On sparse graphs with small q most RR sets are
+trivial: the posters set ``{v}`` when the root v has no live in-arc, probability
+``(1 - q_v)^indeg(v)``; the empty reach set when v has no viewed in-arc, probability
+``(1 - view_prob)^indeg(v)``.  Set i draws its root, then one uniform ``u``, and is trivial iff
+``u >= thresh[root]`` with ``thresh[v] = 1 -`` that probability; a trivial posters set adds 1 to
+a per-node counter ``singles[v]`` (a per-worker row; rows are summed as integers), an empty reach
+set only counts toward the number of sets.  Why this is exactly the RR-set distribution: a plain
+expansion of the root skips ``g = floor(log(1 - u) / log(1 - p))`` arcs to its first live
+(viewed) in-arc, and ``g >= indeg`` iff ``1 - u <= (1 - p)^indeg`` iff ``u >= thresh``.  So the
+test draws the very same event from the very same uniform, and a non-trivial set takes its first
+in-arc ``min(g, indeg - 1)`` from that ``u`` (the ``min`` only guards rounding), which is the
+geometric conditioned on being below ``indeg``; the arcs after it are independent of it and are
+sampled as before.  With p < 1/2 (geometric skipping) the sets are therefore identical to those
+of the plain sampler (up to the 2^-53 resolution of the uniforms both share); with p >= 1/2
+(one coin per arc) the root's first arc now comes from the same inversion and the later arcs
+from coins, a different but equally exact draw of the same distribution.  Either way the sets
+are a deterministic function of (key, parameters), whatever the thread count.  The same threshold lets the search skip nodes with no live
+in-arc after one draw and no logarithm.  Greedy coverage gives node v the extra gain
+``singles[v]`` (covering v covers them; no other node's gain changes); empty reach sets are
+never covered but count in the denominator.  Cost per trivial set: one hash, two draws and two
+node-array accesses (~40-50 ns), instead of generating and storing it (~275 ns).
+
 Objectives (``OBJ_POSTERS``, ``OBJ_REACH``):
 
 * posters: RR(v) = nodes with a live path to the uniform root v (v included);
@@ -59,25 +81,24 @@ def _add(x, visited, stamp, out, base, size, cap, has_mask, mask):
 
 
 @njit(cache=True)
-def _expand(w, log1m_p, in_indptr, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask):
-    """Add the sources of w's in-arcs that are live with probability p = 1 - exp(log1m_p).
+def _expand(start, deg, log1m_p, pos, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask):
+    """Add the sources of in-arcs ``start + pos + 1 .. start + deg - 1`` that are live with
+    probability p = 1 - exp(log1m_p).
 
-    Only ``log(1 - p)`` is read (one array access per explored node; 0 means p = 0, -inf p = 1).
-    Returns the new size or a code.
+    ``pos`` is -1 for a fresh expansion, or the index of an in-arc already decided live (and
+    added) by the caller: the arcs after it are independent of that decision.  Only
+    ``log(1 - p)`` is read (0 means p = 0, -inf p = 1).  Returns the new size or a code.
     """
     if log1m_p == 0.0:
         return size
-    start = in_indptr[w]
-    deg = in_indptr[w + 1] - start
     if log1m_p <= _LOG_HALF:  # p >= 1/2: one coin per arc is cheaper than a logarithm per live arc
         p = -math.expm1(log1m_p)
-        for j in range(deg):
+        for j in range(pos + 1, deg):
             if p >= 1.0 or next_uniform(state) < p:
                 size = _add(np.int64(in_indices[start + j]), visited, stamp, out, base, size, cap, has_mask, mask)
                 if size < 0:
                     return size
         return size
-    pos = np.int64(-1)
     while True:
         g = math.floor(math.log(1.0 - next_uniform(state)) / log1m_p)
         if g >= deg:
@@ -90,86 +111,149 @@ def _expand(w, log1m_p, in_indptr, in_indices, state, visited, stamp, out, base,
             return size
 
 
-@njit(cache=True)
-def sample_rr(i, key, in_indptr, in_indices, log1m_q, log1m_view, objective, state, visited, out, base, cap,
-              has_mask, mask):
-    """Write RR set ``i`` to ``out[base:base + size]``; returns its size, OVERFLOW or HIT.
+@njit(cache=True, inline="always")
+def _first_arc(u, log1m_p, deg):
+    """Index of the first success in ``deg`` Bernoulli(1 - exp(log1m_p)) trials given by the uniform
+    ``u``, for ``u`` below ``1 - (1 - p)^deg`` (there is a success): ``floor(log(1 - u) / log(1 - p))``,
+    the geometric of a plain expansion, kept below ``deg`` against rounding."""
+    if log1m_p == -np.inf:
+        return np.int64(0)
+    return np.int64(min(math.floor(math.log(1.0 - u) / log1m_p), deg - 1))
 
-    ``visited`` (int64) is stamped with ``i + 1``.  A posters root is stamped only once it has a
-    live in-arc, so the common one-node set touches no per-thread state.
+
+@njit(cache=True)
+def _expand_live(w, rows, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask):
+    """Add the sources of w's live in-arcs (probability ``q[w]``).
+
+    ``rows[w]`` = (first in-arc, in-degree, log(1 - q[w]), 1 - (1 - q[w])^indeg).  With p < 1/2
+    the first draw ``u`` is compared with the last entry: ``u >=`` it iff the first geometric
+    skip passes every arc, so most nodes (no live in-arc) cost one draw and no logarithm.
     """
-    n = in_indptr.shape[0] - 1
+    start = np.int64(rows[w, 0])
+    deg = np.int64(rows[w, 1])
+    log1m_p = rows[w, 2]
+    if log1m_p == 0.0 or log1m_p <= _LOG_HALF:
+        return _expand(start, deg, log1m_p, -1, in_indices, state, visited, stamp, out, base, size, cap,
+                       has_mask, mask)
+    u = next_uniform(state)
+    if u >= rows[w, 3]:
+        return size
+    first = _first_arc(u, log1m_p, deg)
+    size = _add(np.int64(in_indices[start + first]), visited, stamp, out, base, size, cap, has_mask, mask)
+    if size < 0:
+        return size
+    return _expand(start, deg, log1m_p, first, in_indices, state, visited, stamp, out, base, size, cap, has_mask,
+                   mask)
+
+
+@njit(cache=True, inline="always")
+def rr_root(i, key, n, state):
+    """Root of RR set ``i`` and the uniform that decides whether the set is trivial.
+
+    Seeds ``state`` with (key, i); the rest of the set, if any, continues this stream.
+    """
     seed_stream(state, key, i)
     root = next_below(state, n)
+    return root, next_uniform(state)
+
+
+@njit(cache=True)
+def grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited, out, base, cap, has_mask, mask):
+    """Write the non-trivial RR set ``i`` of ``root`` to ``out[base:base + size]``; returns its size,
+    OVERFLOW or HIT.
+
+    The caller has drawn ``u`` below ``thresh[root]`` = P(the root has a live (posters) or viewed
+    (reach) in-arc).  The index of the root's first such in-arc is the geometric
+    ``floor(log(1 - u) / log(1 - p))``: exactly the first draw of a plain expansion, which is
+    ``>= deg`` iff ``u >= thresh``.  So ``u < thresh`` selects the non-trivial sets and the same
+    ``u`` gives their first arc, distributed as the geometric truncated to ``[0, deg)``; the later
+    arcs are independent of it and are sampled as usual.  ``visited`` (int64) is stamped ``i + 1``.
+    """
     stamp = np.int64(i) + 1
+    log1m_p = rows[root, 2] if objective == OBJ_POSTERS else log1m_view
+    start = np.int64(rows[root, 0])
+    deg = np.int64(rows[root, 1])
+    first = _first_arc(u, log1m_p, deg)
     size = np.int64(0)
     if objective == OBJ_POSTERS:
         if cap < 1:
             return OVERFLOW
+        visited[root] = stamp
         out[base] = root
         if has_mask and mask[root] != 0:
             return HIT
-        size = _expand(root, log1m_q[root], in_indptr, in_indices, state, visited, stamp, out, base, np.int64(1),
-                       cap, has_mask, mask)
-        if size <= 1:
-            return size
-        visited[root] = stamp  # no self-loops: the root's own expansion cannot have met it
-        head = 1
-    else:
-        size = _expand(root, log1m_view, in_indptr, in_indices, state, visited, stamp, out, base, size, cap,
-                       has_mask, mask)
-        head = 0
+        size = 1
+    size = _add(np.int64(in_indices[start + first]), visited, stamp, out, base, size, cap, has_mask, mask)
+    if size < 0:
+        return size
+    size = _expand(start, deg, log1m_p, first, in_indices, state, visited, stamp, out, base, size, cap, has_mask,
+                   mask)
+    head = 1 if objective == OBJ_POSTERS else 0
     while 0 <= head < size:
         w = np.int64(out[base + head])
         head += 1
         if objective == OBJ_REACH and w == root:
             continue  # the root found again through a cycle: counted, not expanded
-        size = _expand(w, log1m_q[w], in_indptr, in_indices, state, visited, stamp, out, base, size, cap,
-                       has_mask, mask)
+        size = _expand_live(w, rows, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask)
     return size
 
 
 @njit(cache=True, parallel=True)
-def rr_sample_jobs(key, job_first, job_count, stride, cap, in_indptr, in_indices, log1m_q, log1m_view, objective,
-                   visited, members, sizes, done, used):
+def rr_sample_jobs(key, job_first, job_count, stride, cap, rows, in_indices, log1m_view, thresh, objective, visited,
+                   singles, members, sizes, done, stored, used):
     """Sample RR sets for each job j (indices ``job_first[j] .. + job_count[j] - 1``).
 
-    Job j writes members to ``members[j * cap:(j + 1) * cap]`` and set sizes to
-    ``sizes[j * stride:]``; it stops at the first set that does not fit and reports the sets
-    completed (``done[j]``) and members written (``used[j]``).  ``visited`` (int64, one row per
-    worker) is never reset: stamps are set indices + 1.
+    Trivial sets are counted, not stored: a posters set ``{root}`` adds 1 to
+    ``singles[worker, root]``, an empty reach set nothing (it only counts toward ``done``).
+    Job j writes the members of its other sets to ``members[j * cap:(j + 1) * cap]`` and their
+    sizes to ``sizes[j * stride:]``; it stops at the first set that does not fit and reports the
+    sets completed (``done[j]``, trivial ones included), non-trivial sets stored (``stored[j]``)
+    and members written (``used[j]``).  ``visited`` (int64, one row per worker) is never reset:
+    stamps are set indices + 1.
     """
+    n = rows.shape[0]
     n_workers = visited.shape[0]
     n_jobs = job_first.shape[0]
     states = np.zeros((n_workers, 1), dtype=np.uint64)
     no_mask = np.zeros(0, dtype=np.uint8)
     for t in prange(n_workers):
+        state = states[t]
         for j in range(t, n_jobs, n_workers):
             base = j * cap
-            u = np.int64(0)
+            u_used = np.int64(0)
             d = np.int64(0)
+            s_count = np.int64(0)
             for s in range(job_count[j]):
-                size = sample_rr(job_first[j] + s, key, in_indptr, in_indices, log1m_q, log1m_view, objective,
-                                 states[t], visited[t], members, base + u, cap - u, False, no_mask)
+                i = job_first[j] + s
+                root, u = rr_root(i, key, n, state)
+                if u >= thresh[root]:
+                    if objective == OBJ_POSTERS:
+                        singles[t, root] += 1
+                    d += 1
+                    continue
+                size = grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited[t], members,
+                               base + u_used, cap - u_used, False, no_mask)
                 if size < 0:
                     # the set is resampled later with the same stamp: unstamp what it wrote
-                    for a in range(base + u, base + cap):
+                    for a in range(base + u_used, base + cap):
                         visited[t, members[a]] = 0
                     break
-                sizes[j * stride + s] = size
-                u += size
+                sizes[j * stride + s_count] = size
+                s_count += 1
+                u_used += size
                 d += 1
             done[j] = d
-            used[j] = u
+            stored[j] = s_count
+            used[j] = u_used
 
 
 @njit(cache=True)
-def rr_gather(members, sizes, done, used, stride, cap, set_ptr, set_members, first_set, first_member):
-    """Append the completed sets of every job, in job order, to the CSR (set_ptr, set_members)."""
+def rr_gather(members, sizes, stored, used, stride, cap, set_ptr, set_members, first_set, first_member):
+    """Append the stored sets of every job, in job order, to the CSR (set_ptr, set_members)."""
     s_pos = first_set
     m_pos = first_member
-    for j in range(done.shape[0]):
-        for s in range(done[j]):
+    for j in range(stored.shape[0]):
+        for s in range(stored[j]):
             m_pos += sizes[j * stride + s]
             s_pos += 1
             set_ptr[s_pos] = m_pos
@@ -181,17 +265,25 @@ def rr_gather(members, sizes, done, used, stride, cap, set_ptr, set_members, fir
 
 
 @njit(cache=True, parallel=True)
-def rr_count_hits(key, first, count, n_workers, in_indptr, in_indices, log1m_q, log1m_view, objective, mask):
-    """Number of RR sets ``first .. first + count - 1`` that contain a node with ``mask != 0``."""
-    n = in_indptr.shape[0] - 1
+def rr_count_hits(key, first, count, n_workers, rows, in_indices, log1m_view, thresh, objective, mask):
+    """Number of RR sets ``first .. first + count - 1`` that contain a node with ``mask != 0``
+    (the same sets :func:`rr_sample_jobs` draws for these indices)."""
+    n = rows.shape[0]
     visited = np.zeros((n_workers, n), dtype=np.int64)
     scratch = np.empty((n_workers, n + 1), dtype=np.int32)
     states = np.zeros((n_workers, 1), dtype=np.uint64)
     hits = np.zeros(n_workers, dtype=np.int64)
     for t in prange(n_workers):
+        state = states[t]
         for s in range(t, count, n_workers):
-            r = sample_rr(first + s, key, in_indptr, in_indices, log1m_q, log1m_view, objective, states[t],
-                          visited[t], scratch[t], 0, n + 1, True, mask)
+            i = first + s
+            root, u = rr_root(i, key, n, state)
+            if u >= thresh[root]:
+                if objective == OBJ_POSTERS and mask[root] != 0:
+                    hits[t] += 1
+                continue
+            r = grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited[t], scratch[t], 0, n + 1,
+                        True, mask)
             if r == HIT:
                 hits[t] += 1
     return hits.sum()
@@ -271,8 +363,13 @@ def _ratio(gain, cost):
 
 
 @njit(cache=True)
-def greedy_cover(set_ptr, set_members, node_ptr, node_sets, candidates, cost, budget, k, budgeted):
+def greedy_cover(set_ptr, set_members, node_ptr, node_sets, singles, candidates, cost, budget, k, budgeted):
     """Lazy greedy maximum coverage over RR sets.
+
+    The stored sets are (set_ptr, set_members) with the inverted index (node_ptr, node_sets);
+    ``singles[v]`` more sets are ``{v}`` alone (counted, not stored).  Covering v covers those
+    too and touches no other node's gain, so v's gain is its uncovered stored sets plus
+    ``singles[v]``, which stays until v is picked.
 
     Unit costs (``budgeted`` False): pick ``k`` candidates, each maximising the number of newly
     covered sets (ties: lower node index; zero-gain picks fill up to k).  Budgeted: repeatedly
@@ -286,7 +383,7 @@ def greedy_cover(set_ptr, set_members, node_ptr, node_sets, candidates, cost, bu
     n_cand = candidates.shape[0]
     gain = np.empty(node_ptr.shape[0] - 1, dtype=np.int64)
     for v in range(gain.shape[0]):
-        gain[v] = node_ptr[v + 1] - node_ptr[v]
+        gain[v] = node_ptr[v + 1] - node_ptr[v] + singles[v]
     covered = np.zeros(n_sets, dtype=np.uint8)
     hkey = np.empty(n_cand, dtype=np.float64)
     hnode = np.empty(n_cand, dtype=np.int64)
@@ -323,6 +420,7 @@ def greedy_cover(set_ptr, set_members, node_ptr, node_sets, candidates, cost, bu
             if spent + cost[v] > budget:
                 continue  # never affordable again: the budget left only shrinks
             spent += cost[v]
+        n_covered += singles[v]
         for t in range(node_ptr[v], node_ptr[v + 1]):
             s = node_sets[t]
             if covered[s] == 0:
@@ -334,18 +432,6 @@ def greedy_cover(set_ptr, set_members, node_ptr, node_sets, candidates, cost, bu
         trace[n_chosen] = n_covered
         n_chosen += 1
     return chosen[:n_chosen].copy(), trace[:n_chosen].copy(), spent
-
-
-@njit(cache=True)
-def covered_sets(set_ptr, set_members, mask):
-    """Number of sets containing a node with ``mask != 0``."""
-    hits = np.int64(0)
-    for s in range(set_ptr.shape[0] - 1):
-        for t in range(set_ptr[s], set_ptr[s + 1]):
-            if mask[set_members[t]] != 0:
-                hits += 1
-                break
-    return hits
 
 
 # ---- CELF over sampled live-edge worlds -----------------------------------------------------------
