@@ -419,7 +419,7 @@ def _select(rr: _RRSets, candidates: np.ndarray, k: int, cost: np.ndarray | None
     set_ptr = rr.set_ptr[: rr.stored + 1]
     members = rr.members[: rr.n_members]
     singles = rr.singles
-    node_ptr, node_sets = K.node_index(rr.d.n, set_ptr, members)
+    node_ptr, node_sets = K.node_index(rr.d.n, set_ptr, members, numba.get_num_threads())
     if cost is None:
         seeds, trace, _ = K.greedy_cover(set_ptr, members, node_ptr, node_sets, singles, candidates,
                                          np.ones(rr.d.n), math.inf, k, False)

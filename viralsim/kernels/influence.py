@@ -292,22 +292,41 @@ def rr_count_hits(key, first, count, n_workers, rows, in_indices, log1m_view, th
 # ---- coverage greedy ----------------------------------------------------------------------------
 
 
-@njit(cache=True)
-def node_index(n, set_ptr, set_members):
-    """Inverted index: CSR (node_ptr, node_sets) listing, per node, the sets containing it (increasing)."""
-    node_ptr = np.zeros(n + 1, dtype=np.int64)
-    total = set_ptr[set_ptr.shape[0] - 1]
-    for t in range(total):
-        node_ptr[set_members[t] + 1] += 1
+@njit(cache=True, parallel=True)
+def node_index(n, set_ptr, set_members, n_chunks):
+    """Inverted index: CSR (node_ptr, node_sets) listing, per node, the sets containing it (increasing).
+
+    A counting sort over ``n_chunks`` contiguous ranges of sets, counted and filled in parallel:
+    chunk c writes its sets after those of chunks < c in every node's list, so the output is the
+    same for any ``n_chunks``.
+    """
+    n_sets = set_ptr.shape[0] - 1
+    total = set_ptr[n_sets]
+    bounds = np.empty(n_chunks + 1, dtype=np.int64)
+    for c in range(n_chunks):
+        bounds[c] = np.searchsorted(set_ptr[:n_sets], total * c // n_chunks)
+    bounds[0] = 0
+    bounds[n_chunks] = n_sets
+    counts = np.zeros((n_chunks, n), dtype=np.int64)
+    for c in prange(n_chunks):
+        for t in range(set_ptr[bounds[c]], set_ptr[bounds[c + 1]]):
+            counts[c, set_members[t]] += 1
+    node_ptr = np.empty(n + 1, dtype=np.int64)
+    acc = np.int64(0)
     for v in range(n):
-        node_ptr[v + 1] += node_ptr[v]
-    fill = node_ptr[:n].copy()
+        node_ptr[v] = acc
+        for c in range(n_chunks):
+            x = counts[c, v]
+            counts[c, v] = acc  # chunk c's first slot in v's list
+            acc += x
+    node_ptr[n] = acc
     node_sets = np.empty(total, dtype=np.int32)
-    for s in range(set_ptr.shape[0] - 1):
-        for t in range(set_ptr[s], set_ptr[s + 1]):
-            v = set_members[t]
-            node_sets[fill[v]] = s
-            fill[v] += 1
+    for c in prange(n_chunks):
+        for s in range(bounds[c], bounds[c + 1]):
+            for t in range(set_ptr[s], set_ptr[s + 1]):
+                v = set_members[t]
+                node_sets[counts[c, v]] = s
+                counts[c, v] += 1
     return node_ptr, node_sets
 
 
