@@ -166,8 +166,8 @@ def test_trivial_sets_are_counted_exactly_and_thread_independently(objective):
     # rr_count_hits draws the same sets: its count for a mask is the stored and counted sets hit
     mask = np.zeros(n, dtype=np.uint8)
     mask[[1, 5]] = 1
-    hits = I.K.rr_count_hits(one.key, 0, RR_SETS, 2, d.rows, d.in_indices, d.log1m_view, d.thresh, d.objective,
-                             mask)
+    hits = I.K.rr_count_hits(one.key, 0, RR_SETS, 2, d.in_indptr, d.in_indices, d.log1m_q, d.live, d.log1m_view,
+                             d.thresh, d.objective, mask)
     set_of = np.repeat(np.arange(one.stored), sizes)
     stored_hit = np.unique(set_of[mask[one.members[: one.n_members]] != 0]).size
     assert hits == stored_hit + int(one.singles[mask != 0].sum())

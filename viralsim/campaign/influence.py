@@ -25,6 +25,14 @@ therefore the algorithm of Borgs et al. (2014) and Tang, Shi & Xiao (2015) for e
 
 All randomness is counter-based (:mod:`viralsim.kernels.rng`): RR set i is a pure function of
 (key, i), CELF world w's coin on arc a of (key, w, a).  Results do not depend on thread count.
+
+Trivial RR sets (posters: ``{v}`` when the root v has no live in-arc, probability
+``(1 - q_v)^indeg(v)``; reach: the empty set when v has no viewed in-arc) are counted, not
+stored: ``singles[v]`` per node for posters, nothing but the set count for reach.  The root's
+first draw decides triviality with exactly the event a full expansion would test, so the sets
+are those of the plain sampler (see :mod:`viralsim.kernels.influence`).  Greedy coverage, IMM's
+lower bound, covered fractions and :func:`rr_estimate` count them; memory scales with the
+non-trivial sets only.
 """
 
 from __future__ import annotations
@@ -241,8 +249,8 @@ class _Diffusion:
     ``thresh[v]`` is the probability that an RR set rooted at v is non-trivial: that v has a
     live in-arc (posters: ``1 - (1 - q_v)^indeg(v)``) or a viewed one (reach:
     ``1 - (1 - view_prob)^indeg(v)``).  ``nontrivial`` is its mean, the expected fraction of
-    RR sets that are stored.  ``rows[v]`` = (first in-arc, in-degree, log(1 - q_v),
-    1 - (1 - q_v)^indeg(v)) as float64 (exact below 2^53): what exploring v reads, in one place.
+    RR sets that are stored.  ``live[v] = 1 - (1 - q_v)^indeg(v)`` (the posters ``thresh``) lets the
+    search skip explored nodes without a live in-arc.
     """
 
     n: int
@@ -255,7 +263,7 @@ class _Diffusion:
     objective: int
     thresh: np.ndarray
     nontrivial: float
-    rows: np.ndarray
+    live: np.ndarray
 
 
 def _diffusion(graph: SocialGraph, view_prob, share_given_view, objective) -> _Diffusion:
@@ -270,11 +278,10 @@ def _diffusion(graph: SocialGraph, view_prob, share_given_view, objective) -> _D
         log1m_view = float(np.log1p(-f))
         live = np.where(deg > 0, -np.expm1(deg * log1m_q), 0.0)  # deg 0 with q = 1: 0 x -inf
         thresh = live if obj == K.OBJ_POSTERS else np.where(deg > 0, -np.expm1(deg * log1m_view), 0.0)
+    live = np.ascontiguousarray(live, dtype=np.float64)
     thresh = np.ascontiguousarray(thresh, dtype=np.float64)
-    rows = np.ascontiguousarray(np.stack([in_indptr[:-1].astype(np.float64), deg.astype(np.float64), log1m_q, live],
-                                         axis=1))
     return _Diffusion(graph.n_nodes, in_indptr, np.ascontiguousarray(graph.in_indices, dtype=np.int32), q, log1m_q,
-                      f, log1m_view, obj, thresh, float(thresh.mean()), rows)
+                      f, log1m_view, obj, thresh, float(thresh.mean()), live)
 
 
 class _RRSets:
@@ -343,8 +350,8 @@ class _RRSets:
                 grown = _zeros((workers, d.n))
                 grown[: self._singles.shape[0]] = self._singles
                 self._singles = grown
-            K.rr_sample_jobs(self.key, first, count, _JOB, cap, d.rows, d.in_indices, d.log1m_view, d.thresh,
-                             d.objective, self._visited[:workers], self._singles[:workers], members, sizes,
+            K.rr_sample_jobs(self.key, first, count, _JOB, cap, d.in_indptr, d.in_indices, d.log1m_q, d.live,
+                             d.log1m_view, d.thresh, d.objective, self._visited[:workers], self._singles[:workers], members, sizes,
                              done, stored, used)
             short = done < count
             if short.any():
@@ -749,8 +756,8 @@ def rr_estimate(graph: SocialGraph, nodes, *, view_prob: float = 1.0, share_give
     mask = np.zeros(n, dtype=np.uint8)
     mask[arr.astype(np.int64)] = 1
     with _threads(threads) as n_workers:
-        hits = int(K.rr_count_hits(hash2(key, _P_ESTIMATE), 0, samples, min(n_workers, samples), d.rows,
-                                   d.in_indices, d.log1m_view, d.thresh, d.objective, mask))
+        hits = int(K.rr_count_hits(hash2(key, _P_ESTIMATE), 0, samples, min(n_workers, samples), d.in_indptr,
+                                   d.in_indices, d.log1m_q, d.live, d.log1m_view, d.thresh, d.objective, mask))
     f = hits / samples
     return n * f, n * math.sqrt(f * (1.0 - f) / samples)
 

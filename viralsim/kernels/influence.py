@@ -122,21 +122,22 @@ def _first_arc(u, log1m_p, deg):
 
 
 @njit(cache=True)
-def _expand_live(w, rows, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask):
+def _expand_live(w, in_indptr, in_indices, log1m_q, live, state, visited, stamp, out, base, size, cap, has_mask,
+                 mask):
     """Add the sources of w's live in-arcs (probability ``q[w]``).
 
-    ``rows[w]`` = (first in-arc, in-degree, log(1 - q[w]), 1 - (1 - q[w])^indeg).  With p < 1/2
-    the first draw ``u`` is compared with the last entry: ``u >=`` it iff the first geometric
-    skip passes every arc, so most nodes (no live in-arc) cost one draw and no logarithm.
+    ``live[w] = 1 - (1 - q[w])^indeg(w)``.  With p < 1/2 the first draw ``u`` is compared with
+    it: ``u >=`` it iff the first geometric skip passes every arc, so most nodes (no live in-arc)
+    cost one draw and no logarithm.
     """
-    start = np.int64(rows[w, 0])
-    deg = np.int64(rows[w, 1])
-    log1m_p = rows[w, 2]
+    start = in_indptr[w]
+    deg = in_indptr[w + 1] - start
+    log1m_p = log1m_q[w]
     if log1m_p == 0.0 or log1m_p <= _LOG_HALF:
         return _expand(start, deg, log1m_p, -1, in_indices, state, visited, stamp, out, base, size, cap,
                        has_mask, mask)
     u = next_uniform(state)
-    if u >= rows[w, 3]:
+    if u >= live[w]:
         return size
     first = _first_arc(u, log1m_p, deg)
     size = _add(np.int64(in_indices[start + first]), visited, stamp, out, base, size, cap, has_mask, mask)
@@ -158,7 +159,8 @@ def rr_root(i, key, n, state):
 
 
 @njit(cache=True)
-def grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited, out, base, cap, has_mask, mask):
+def grow_rr(i, root, u, in_indptr, in_indices, log1m_q, live, log1m_view, objective, state, visited, out, base, cap,
+            has_mask, mask):
     """Write the non-trivial RR set ``i`` of ``root`` to ``out[base:base + size]``; returns its size,
     OVERFLOW or HIT.
 
@@ -170,9 +172,9 @@ def grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited,
     arcs are independent of it and are sampled as usual.  ``visited`` (int64) is stamped ``i + 1``.
     """
     stamp = np.int64(i) + 1
-    log1m_p = rows[root, 2] if objective == OBJ_POSTERS else log1m_view
-    start = np.int64(rows[root, 0])
-    deg = np.int64(rows[root, 1])
+    log1m_p = log1m_q[root] if objective == OBJ_POSTERS else log1m_view
+    start = in_indptr[root]
+    deg = in_indptr[root + 1] - start
     first = _first_arc(u, log1m_p, deg)
     size = np.int64(0)
     if objective == OBJ_POSTERS:
@@ -194,13 +196,14 @@ def grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited,
         head += 1
         if objective == OBJ_REACH and w == root:
             continue  # the root found again through a cycle: counted, not expanded
-        size = _expand_live(w, rows, in_indices, state, visited, stamp, out, base, size, cap, has_mask, mask)
+        size = _expand_live(w, in_indptr, in_indices, log1m_q, live, state, visited, stamp, out, base, size, cap,
+                            has_mask, mask)
     return size
 
 
 @njit(cache=True, parallel=True)
-def rr_sample_jobs(key, job_first, job_count, stride, cap, rows, in_indices, log1m_view, thresh, objective, visited,
-                   singles, members, sizes, done, stored, used):
+def rr_sample_jobs(key, job_first, job_count, stride, cap, in_indptr, in_indices, log1m_q, live, log1m_view, thresh,
+                   objective, visited, singles, members, sizes, done, stored, used):
     """Sample RR sets for each job j (indices ``job_first[j] .. + job_count[j] - 1``).
 
     Trivial sets are counted, not stored: a posters set ``{root}`` adds 1 to
@@ -211,7 +214,7 @@ def rr_sample_jobs(key, job_first, job_count, stride, cap, rows, in_indices, log
     and members written (``used[j]``).  ``visited`` (int64, one row per worker) is never reset:
     stamps are set indices + 1.
     """
-    n = rows.shape[0]
+    n = in_indptr.shape[0] - 1
     n_workers = visited.shape[0]
     n_jobs = job_first.shape[0]
     states = np.zeros((n_workers, 1), dtype=np.uint64)
@@ -231,8 +234,8 @@ def rr_sample_jobs(key, job_first, job_count, stride, cap, rows, in_indices, log
                         singles[t, root] += 1
                     d += 1
                     continue
-                size = grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited[t], members,
-                               base + u_used, cap - u_used, False, no_mask)
+                size = grow_rr(i, root, u, in_indptr, in_indices, log1m_q, live, log1m_view, objective, state,
+                               visited[t], members, base + u_used, cap - u_used, False, no_mask)
                 if size < 0:
                     # the set is resampled later with the same stamp: unstamp what it wrote
                     for a in range(base + u_used, base + cap):
@@ -265,10 +268,11 @@ def rr_gather(members, sizes, stored, used, stride, cap, set_ptr, set_members, f
 
 
 @njit(cache=True, parallel=True)
-def rr_count_hits(key, first, count, n_workers, rows, in_indices, log1m_view, thresh, objective, mask):
+def rr_count_hits(key, first, count, n_workers, in_indptr, in_indices, log1m_q, live, log1m_view, thresh, objective,
+                  mask):
     """Number of RR sets ``first .. first + count - 1`` that contain a node with ``mask != 0``
     (the same sets :func:`rr_sample_jobs` draws for these indices)."""
-    n = rows.shape[0]
+    n = in_indptr.shape[0] - 1
     visited = np.zeros((n_workers, n), dtype=np.int64)
     scratch = np.empty((n_workers, n + 1), dtype=np.int32)
     states = np.zeros((n_workers, 1), dtype=np.uint64)
@@ -282,8 +286,8 @@ def rr_count_hits(key, first, count, n_workers, rows, in_indices, log1m_view, th
                 if objective == OBJ_POSTERS and mask[root] != 0:
                     hits[t] += 1
                 continue
-            r = grow_rr(i, root, u, rows, in_indices, log1m_view, objective, state, visited[t], scratch[t], 0, n + 1,
-                        True, mask)
+            r = grow_rr(i, root, u, in_indptr, in_indices, log1m_q, live, log1m_view, objective, state, visited[t],
+                        scratch[t], 0, n + 1, True, mask)
             if r == HIT:
                 hits[t] += 1
     return hits.sum()
