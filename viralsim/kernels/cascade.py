@@ -163,7 +163,11 @@ def _record_view(state, w, tv, kind, seed_idx, series_row):
 
 @njit(cache=True)
 def _push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
-    """Append event (v, src) to the FIFO bucket of step t; return the new pool top."""
+    """Append event (v, src) to the FIFO bucket of step t; return the new pool top.
+
+    ``src`` is the sharer index of the poster whose post v views (>= 0), ``-1 - i`` for seed i's
+    own post, or ``-1 - n_seeds - j`` for paid impression j.
+    """
     pool_node[top] = v
     pool_src[top] = src
     pool_next[top] = -1
@@ -277,7 +281,7 @@ def _one_replicate(
                 if state[v, _SHARER] != -1:
                     continue  # already shared, or a seed: lazy deletion
                 if src >= 0:
-                    parent = state[src, _SHARER]
+                    parent = src  # organic events carry the poster's sharer index: no lookup of its row
                 if fast:
                     success = True
                 elif mode == MODE_CASCADE:
@@ -287,7 +291,7 @@ def _one_replicate(
                     if fatigue != 1.0:
                         p *= math.pow(fatigue, k - 1)
                     if src >= 0:
-                        coin = uniform(k_share, np.int64(src) * n + v)
+                        coin = uniform(k_share, np.int64(sh_node[src]) * n + v)
                     else:
                         coin = uniform(k_pshare, -1 - n_seeds - src)
                     success = coin < p
@@ -370,12 +374,12 @@ def _one_replicate(
                                 _abandon(state, touched, n_touched, head, bits)
                                 return -1  # pool full: the caller reruns this replicate with a larger pool
                             state[w, _AUX] = tv
-                            top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
+                            top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, s)
                 else:
                     if top == pool_node.shape[0]:
                         _abandon(state, touched, n_touched, head, bits)
                         return -1
-                    top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, v)
+                    top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, s)
             if stopped:
                 break
 
