@@ -34,3 +34,22 @@ def progress_bar(total: int, description: str, *, enabled: bool | None = None) -
     ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@contextlib.contextmanager
+def activity(description: str, unit: str = "", *, enabled: bool | None = None) -> Iterator[Advance]:
+    """Yield ``advance(n)`` for work of unknown size: a spinner with a running count on a terminal."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.console import Console
+
+    done = [0]
+    with Console(stderr=True).status(f"[bold]{description}") as status:
+        def advance(n: int) -> None:
+            done[0] += int(n)
+            status.update(f"[bold]{description}[/bold]: {done[0]:,} {unit}".rstrip())
+
+        yield advance

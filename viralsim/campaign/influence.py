@@ -622,7 +622,8 @@ def _log_feasible_sets(n_e: int, k_max: int) -> float:
 
 def budgeted_imm(graph: SocialGraph, budget: float, cost, *, view_prob: float = 1.0, share_given_view,
                  objective: str = "posters", epsilon: float = 0.1, ell: float = 1.0, eligible=None, key: int,
-                 threads: int | None = None, max_samples: int | None = None) -> InfluenceResult:
+                 threads: int | None = None, max_samples: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> InfluenceResult:
     """Seeds of total ``cost`` at most ``budget`` maximising the objective, on IMM-sized RR sets.
 
     Parameters
@@ -668,6 +669,8 @@ def budgeted_imm(graph: SocialGraph, budget: float, cost, *, view_prob: float = 
     ell = _check_ell(ell)
     key = _check_key(key)
     max_samples = None if max_samples is None else _check_int("max_samples", max_samples, 1)
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError(f"progress must be a callable progress(n_new) or None; got {progress!r}")
     sorted_costs = np.sort(cost[candidates])
     if sorted_costs[0] > budget:
         raise InvalidParameterError(f"budget {budget:g} is below the cheapest eligible node's cost "
@@ -676,7 +679,7 @@ def budgeted_imm(graph: SocialGraph, budget: float, cost, *, view_prob: float = 
     rho = 0.5 * _ONE_MINUS_INV_E
     seeds, covered, theta, spent, fallback = _imm_run(
         d, candidates, k_max, cost, budget, _log_feasible_sets(candidates.size, k_max), rho, epsilon, ell, key,
-        threads, max_samples, None, "use a larger epsilon or a smaller budget")
+        threads, max_samples, progress, "use a larger epsilon or a smaller budget")
     n = graph.n_nodes
     guarantee = (f"expected {objective} >= ((1 - 1/e)/2 - {epsilon:g}) x the best eligible seeds within budget "
                  f"{budget:g} with probability >= 1 - 1/n^{ell:g} (n = {n:,}){_fallback_note(objective, fallback)}")

@@ -57,6 +57,7 @@ class SeedingContext:
     budget: float | None = None
     exclude: np.ndarray | None = None
     threads: int | None = None
+    progress: Callable[[int], None] | None = None  # advance(n) as an optimiser samples (imm: RR sets)
 
 
 @dataclass(frozen=True)
@@ -252,10 +253,10 @@ def imm_seeds(graph: SocialGraph, count: int, key: int, segment: str | None = No
     common = dict(view_prob=view, share_given_view=share, objective=objective, epsilon=epsilon, ell=ell,
                   eligible=pool, key=key, threads=context.threads)
     if count is None:
-        result = budgeted_imm(graph, context.budget, context.fees, **common)
+        result = budgeted_imm(graph, context.budget, context.fees, progress=context.progress, **common)
     else:
         _check_count(count, pool, segment, min_followers is not None or max_followers is not None)
-        result = imm(graph, count, **common)
+        result = imm(graph, count, progress=context.progress, **common)
     return np.asarray(result.seeds, dtype=np.int64), _report(result)
 
 

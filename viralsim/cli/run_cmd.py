@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ..errors import ScenarioError, ViralsimError
@@ -165,8 +167,10 @@ def _console():
 
 
 def cmd_run(args) -> int:
-    from .._progress import progress_bar
+    from .._progress import activity, progress_bar
     from ..scenario import load_scenario, simulate
+    from ..scenario.plan import plan_campaign
+    from ..scenario.runner import build_audience
     from ..scenario.outputs import (incrementality_footer, incrementality_table, summary_footer, summary_table,
                                     write_run_outputs)
     from ..scenario.runner import run_baseline
@@ -178,8 +182,13 @@ def cmd_run(args) -> int:
     summaries = []
     console = None if args.json else _console()
     for sc, base in zip(scenarios, baselines):
+        start = time.perf_counter()
+        with activity(f"{sc.name}: building the audience and choosing seeds", "RR sets sampled") as note:
+            graph = build_audience(sc)
+            plan = plan_campaign(sc, graph, threads=args.threads, progress=note)
         with progress_bar(sc.runs, sc.name) as advance:
-            result = simulate(sc, threads=args.threads, progress=advance)
+            result = simulate(sc, threads=args.threads, progress=advance, graph=graph, plan=plan)
+        result = dataclasses.replace(result, wall_time_s=time.perf_counter() - start)
         if base is not None:
             with progress_bar(result.runs, f"{base.name} (baseline)") as advance:
                 result = run_baseline(result, base, threads=args.threads, progress=advance)

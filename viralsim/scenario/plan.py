@@ -65,12 +65,13 @@ def _wave_key(seed: int, wave: int) -> int:
 
 
 def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = None,
-                  threads: int | None = None) -> CampaignPlan:
+                  threads: int | None = None, progress=None) -> CampaignPlan:
     """Choose every wave's seeds and lay out the boosts; check the budget.
 
     Waves with a ``count`` are chosen first, in schedule order, each excluding accounts seeded by
     earlier waves; the wave that fills the budget (no ``count``) is chosen last, with the money left
-    after the fixed cost, the boosts and the other waves' fees.
+    after the fixed cost, the boosts and the other waves' fees.  ``progress(n)`` is called as an
+    optimiser samples (imm: RR sets).
     """
     seed = scenario.seed if seed is None else seed
     c = scenario.campaign
@@ -93,7 +94,7 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
         if c.budget is not None:
             budget_left = c.budget - c.cost.fixed - boosts - sum(float(fees[j].sum()) for j in fees)
         context = SeedingContext(view_prob=view, share_given_view=share, fees=fees_all, budget=budget_left,
-                                 exclude=taken, threads=threads)
+                                 exclude=taken, threads=threads, progress=progress)
         with wrap_errors(wave.path, scenario):
             if budget_left is not None and budget_left <= 0 and s.count is None:
                 raise fail("campaign.budget", f"leaves nothing for the seeds of {wave.path} after the fixed cost, "

@@ -217,7 +217,8 @@ def build_model(scenario: Scenario, graph: SocialGraph):
 
 
 def simulate(scenario: Scenario, *, runs: int | None = None, seed: int | None = None, threads: int | None = None,
-             progress: Callable[[int], None] | None = None, graph: SocialGraph | None = None) -> ScenarioResult:
+             progress: Callable[[int], None] | None = None, graph: SocialGraph | None = None,
+             plan: CampaignPlan | None = None) -> ScenarioResult:
     """Run one scenario: audience, seeds, Monte Carlo, valuation.
 
     Parameters
@@ -232,6 +233,9 @@ def simulate(scenario: Scenario, *, runs: int | None = None, seed: int | None = 
         ``advance(n_done)``, called as replicates finish.
     graph : SocialGraph, optional
         A prebuilt audience (must be the one the scenario describes; used by :func:`compare`).
+    plan : CampaignPlan, optional
+        A campaign already planned on ``graph`` with the same seed (:func:`plan_campaign`), e.g.
+        under its own progress display.
     """
     start = time.perf_counter()
     from ..model import simulate as model_simulate
@@ -240,7 +244,8 @@ def simulate(scenario: Scenario, *, runs: int | None = None, seed: int | None = 
     seed = scenario.seed if seed is None else int(seed)
     if graph is None:
         graph = build_audience(scenario, seed=seed)
-    plan = plan_campaign(scenario, graph, seed=seed, threads=threads)
+    if plan is None:
+        plan = plan_campaign(scenario, graph, seed=seed, threads=threads)
     model = build_model(scenario, graph)
     with wrap_errors("campaign", scenario):
         sim = model_simulate(graph, model, plan.seeds, runs=runs, seed=seed, threads=threads, progress=progress,
