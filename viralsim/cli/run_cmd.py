@@ -262,13 +262,14 @@ def _describe_campaign(sc) -> str:
 
 
 def cmd_compare(args) -> int:
-    from .._progress import progress_bar
+    from .._progress import activity, progress_bar
     from ..scenario import compare
     from ..scenario.outputs import compare_footer, compare_table, scoreboard_table, write_compare_outputs
 
     scenarios = _load_all(args)
     _check_out(args.out)
-    comparison = compare(scenarios, threads=args.threads, progress_factory=lambda name, n: progress_bar(n, name))
+    comparison = compare(scenarios, threads=args.threads, progress_factory=lambda name, n: progress_bar(n, name),
+                         planning_factory=lambda name: activity(f"{name}: choosing seeds", "RR sets sampled"))
     target = _write(write_compare_outputs, comparison, args.out, out=args.out)
     if args.json:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n")

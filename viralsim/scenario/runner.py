@@ -296,7 +296,8 @@ class Comparison:
 
 
 def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: int | None = None,
-            progress_factory: Callable[[str, int], object] | None = None) -> Comparison:
+            progress_factory: Callable[[str, int], object] | None = None,
+            planning_factory: Callable[[str], object] | None = None) -> Comparison:
     """Run ``scenarios`` with common random numbers and difference them against the first.
 
     Every scenario uses the first scenario's seed and replicate count, so replicate ``i`` of all
@@ -304,7 +305,8 @@ def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: 
     once; others get their own graph (noted in the result: their differences then include the
     change of graph).
 
-    ``progress_factory(name, runs)`` may return a context manager yielding ``advance(n)``.
+    ``progress_factory(name, runs)`` may return a context manager yielding ``advance(n)``;
+    ``planning_factory(name)`` likewise, for the seed choice (imm reports RR sets sampled).
     """
     if not scenarios:
         raise ScenarioError("compare needs at least one scenario")
@@ -330,11 +332,16 @@ def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: 
         same.append(is_same)
         if not is_same:
             notes.append(f"{sc.name}: the audience differs from the baseline's, so its graph differs too")
+        plan = None
+        if planning_factory is not None:
+            with planning_factory(sc.name) as note:
+                plan = plan_campaign(sc, graph, seed=seed, threads=threads, progress=note)
         if progress_factory is not None:
             with progress_factory(sc.name, runs) as advance:
-                results.append(simulate(sc, runs=runs, seed=seed, threads=threads, progress=advance, graph=graph))
+                results.append(simulate(sc, runs=runs, seed=seed, threads=threads, progress=advance, graph=graph,
+                                        plan=plan))
         else:
-            results.append(simulate(sc, runs=runs, seed=seed, threads=threads, graph=graph))
+            results.append(simulate(sc, runs=runs, seed=seed, threads=threads, graph=graph, plan=plan))
     differences = {}
     for r in results[1:]:
         shared = [m for m in results[0].metrics if m in r.metrics]
