@@ -577,12 +577,7 @@ def imm(graph: SocialGraph, k: int, *, view_prob: float = 1.0, share_given_view,
     d = _diffusion(graph, view_prob, share_given_view, objective)
     candidates = _candidates(graph, eligible)
     k = _check_k(k, candidates, graph.n_nodes)
-    epsilon = _check_open_unit("epsilon", epsilon)
-    ell = _check_ell(ell)
-    key = _check_key(key)
-    max_samples = None if max_samples is None else _check_int("max_samples", max_samples, 1)
-    if progress is not None and not callable(progress):
-        raise InvalidParameterError(f"progress must be a callable progress(n_new) or None; got {progress!r}")
+    epsilon, ell, key, max_samples = _check_sampling(epsilon, ell, key, max_samples, progress)
     seeds, covered, theta, _, fallback = _imm_run(
         d, candidates, k, None, math.inf, _log_binom(candidates.size, k), _ONE_MINUS_INV_E, epsilon, ell, key,
         threads, max_samples, progress, "use a larger epsilon or a smaller k")
@@ -590,6 +585,14 @@ def imm(graph: SocialGraph, k: int, *, view_prob: float = 1.0, share_given_view,
     guarantee = (f"expected {objective} >= (1 - 1/e - {epsilon:g}) x the best {k} eligible seeds' with probability "
                  f">= 1 - 1/n^{ell:g} (n = {n:,}){_fallback_note(objective, fallback)}")
     return InfluenceResult(seeds, n * covered / theta, objective, "imm", theta, epsilon, ell, guarantee)
+
+
+def _check_sampling(epsilon, ell, key, max_samples, progress):
+    """IMM's sampling options, checked: ``(epsilon, ell, key, max_samples)``."""
+    if progress is not None and not callable(progress):
+        raise InvalidParameterError(f"progress must be a callable progress(n_new) or None; got {progress!r}")
+    max_samples = None if max_samples is None else _check_int("max_samples", max_samples, 1)
+    return _check_open_unit("epsilon", epsilon), _check_ell(ell), _check_key(key), max_samples
 
 
 def _check_ell(ell) -> float:
@@ -665,12 +668,7 @@ def budgeted_imm(graph: SocialGraph, budget: float, cost, *, view_prob: float = 
     if not _is_real(budget) or not math.isfinite(float(budget)) or float(budget) <= 0:
         raise InvalidParameterError(f"budget must be a finite float > 0; got {budget!r}")
     budget = float(budget)
-    epsilon = _check_open_unit("epsilon", epsilon)
-    ell = _check_ell(ell)
-    key = _check_key(key)
-    max_samples = None if max_samples is None else _check_int("max_samples", max_samples, 1)
-    if progress is not None and not callable(progress):
-        raise InvalidParameterError(f"progress must be a callable progress(n_new) or None; got {progress!r}")
+    epsilon, ell, key, max_samples = _check_sampling(epsilon, ell, key, max_samples, progress)
     sorted_costs = np.sort(cost[candidates])
     if sorted_costs[0] > budget:
         raise InvalidParameterError(f"budget {budget:g} is below the cheapest eligible node's cost "
