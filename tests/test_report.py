@@ -289,6 +289,15 @@ def test_report_from_a_compare_folder_alone(tmp_path):
     path.write_text(SMALL)
     cmp_ = compare([load_scenario(path), load_scenario(path, ["name=boosted", "platform.feed_reach=0.8"])])
     folder = write_compare_outputs(cmp_, tmp_path / "cmp")
+    # compare writes a run folder per scenario, so its folder alone gives the full report
+    full = _parse(write_report([folder], tmp_path / "full.html").read_text())
+    assert full.errors == [] and full.tags.count("img") == 8
+    assert sorted(p.name for p in folder.iterdir()) == ["boosted", "compare.csv", "compare.json", "organic"]
+    # a compare.json without its run folders still reports the differences
+    import shutil
+
+    for name in ("organic", "boosted"):
+        shutil.rmtree(folder / name)
     out = write_report([folder], tmp_path / "cmp.html")
     text = out.read_text()
     c = _parse(text)

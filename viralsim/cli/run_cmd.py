@@ -52,8 +52,10 @@ The first scenario is the baseline. Every scenario runs with the baseline's seed
 (common random numbers: replicate i of each scenario uses the same random streams), on one
 shared graph when their audience sections are equal. For each metric the table shows the mean
 difference against the baseline with its 95% CI (paired t) and P(beats) = share of paired runs
-where the scenario exceeds the baseline (ties count half). Writes DIR/compare.json and
-DIR/compare.csv (DIR defaults to results/compare and is replaced as a whole).
+where the scenario exceeds the baseline (ties count half). Writes DIR/compare.json,
+DIR/compare.csv and DIR/<name>/ for each scenario, as viralsim run writes them (DIR defaults to
+results/compare and is replaced as a whole); `viralsim report DIR -o report.html` then has every
+figure.
 """
 
 
@@ -270,7 +272,7 @@ def cmd_compare(args) -> int:
     _check_out(args.out)
     comparison = compare(scenarios, threads=args.threads, progress_factory=lambda name, n: progress_bar(n, name),
                          planning_factory=lambda name: activity(f"{name}: choosing seeds", "RR sets sampled"))
-    target = _write(write_compare_outputs, comparison, args.out, out=args.out)
+    target = _write(write_compare_outputs, comparison, args.out, argv=["viralsim", *sys.argv[1:]], out=args.out)
     if args.json:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n")
         return 0
@@ -284,5 +286,6 @@ def cmd_compare(args) -> int:
                       soft_wrap=True)
     for line in compare_footer(comparison):
         console.print(line, soft_wrap=True)
-    console.print(f"wrote {target}/compare.json and compare.csv", soft_wrap=True)
+    console.print(f"wrote {target}/ (compare.json, compare.csv and a run folder per scenario: viralsim report "
+                  f"{target} -o report.html)", soft_wrap=True)
     return 0

@@ -376,7 +376,12 @@ def load_results(paths: Iterable[str | Path]) -> ResultSet:
         if (p / "summary.json").is_file() or any((p / f).is_file() for f in RUN_FILES[1:]):
             runs.append(load_run(p))
         elif (p / "compare.json").is_file():
-            comps.append(_load_comparison(p / "compare.json"))
+            comparison = _load_comparison(p / "compare.json")
+            subs = [p / name for name in comparison.names if (p / name / "summary.json").is_file()]
+            if len(subs) == len(comparison.names):  # the run folders compare writes: full detail, in its order
+                runs.extend(load_run(s) for s in subs)
+            else:
+                comps.append(comparison)
         else:
             subs = sorted(s for s in p.iterdir() if s.is_dir() and (s / "summary.json").is_file())
             if not subs:

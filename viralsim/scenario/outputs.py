@@ -201,22 +201,31 @@ def write_run_outputs(result: ScenarioResult, out_dir: str | Path, *, argv: Sequ
     attribution_tiers.csv, incrementality.csv (with a baseline) and manifest.json."""
     target = Path(out_dir) / result.scenario.name
     with atomic_directory(target) as tmp:
-        (tmp / "summary.json").write_text(json.dumps(result.to_summary_dict(), indent=2, allow_nan=False) + "\n",
-                                          encoding="utf-8")
-        _write_runs_csv(tmp / "runs.csv", result)
-        _write_timeseries_csv(tmp / "timeseries.csv", result)
-        write_attribution_csv(result, tmp)
-        if result.incremental is not None:
-            _write_incrementality_csv(tmp / "incrementality.csv", result)
-        (tmp / "manifest.json").write_text(json.dumps(manifest(result, argv=argv), indent=2, allow_nan=False) + "\n",
-                                           encoding="utf-8")
+        _write_run_files(result, tmp, argv)
     return target
 
 
-def write_compare_outputs(comparison: Comparison, out_dir: str | Path) -> Path:
-    """Write ``out_dir/compare.json`` and ``out_dir/compare.csv`` (the folder is replaced as a whole)."""
+def _write_run_files(result: ScenarioResult, folder: Path, argv: Sequence[str] | None) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / "summary.json").write_text(json.dumps(result.to_summary_dict(), indent=2, allow_nan=False) + "\n",
+                                         encoding="utf-8")
+    _write_runs_csv(folder / "runs.csv", result)
+    _write_timeseries_csv(folder / "timeseries.csv", result)
+    write_attribution_csv(result, folder)
+    if result.incremental is not None:
+        _write_incrementality_csv(folder / "incrementality.csv", result)
+    (folder / "manifest.json").write_text(json.dumps(manifest(result, argv=argv), indent=2, allow_nan=False) + "\n",
+                                          encoding="utf-8")
+
+
+def write_compare_outputs(comparison: Comparison, out_dir: str | Path, *, argv: Sequence[str] | None = None) -> Path:
+    """Write ``out_dir/compare.json``, ``out_dir/compare.csv`` and one run folder per scenario
+    (``out_dir/<name>/``, as ``viralsim run`` writes them, for plots and reports); the folder is
+    replaced as a whole."""
     target = Path(out_dir)
     with atomic_directory(target) as tmp:
+        for r in comparison.results:
+            _write_run_files(r, tmp / r.scenario.name, argv)
         (tmp / "compare.json").write_text(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n",
                                           encoding="utf-8")
         with open(tmp / "compare.csv", "w", newline="", encoding="utf-8") as fh:

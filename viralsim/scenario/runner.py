@@ -314,6 +314,8 @@ def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: 
     for i, name in enumerate(names):
         if name in names[:i]:
             raise ScenarioError(f"two scenarios are named {name!r}; names must differ to be compared")
+        if name in ("compare.json", "compare.csv"):
+            raise ScenarioError(f"a scenario named {name!r} would overwrite the comparison's own file; rename it")
     base = scenarios[0]
     seed = base.seed
     runs = base.runs if runs is None else int(runs)
