@@ -37,23 +37,22 @@ non-trivial sets only.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numba
 import numpy as np
 
+from .._runtime import numba_threads, zeroed
 from ..errors import InvalidParameterError, ResourceLimitError
 from ..graph.core import SocialGraph
 from ..graph.generators import available_memory_bytes
 from ..kernels import influence as K
 from ..kernels.rng import hash2
-from ..model.simulate import _check_threads
 
 __all__ = ["InfluenceResult", "imm", "budgeted_imm", "celf", "rr_estimate", "pagerank", "core_numbers",
            "degree_discount", "pagerank_seeds", "kcore_seeds", "OBJECTIVES"]
@@ -226,19 +225,6 @@ def _check_k(k, candidates: np.ndarray, n: int) -> int:
     return k
 
 
-@contextlib.contextmanager
-def _threads(threads) -> Iterator[int]:
-    """Set numba's thread count for the block (restored afterwards); yields the count in use."""
-    threads = _check_threads(threads)
-    old = numba.get_num_threads()
-    try:
-        if threads is not None:
-            numba.set_num_threads(threads)
-        yield numba.get_num_threads()
-    finally:
-        numba.set_num_threads(old)
-
-
 # ---- RR-set sampling -------------------------------------------------------------------------------
 
 
@@ -345,9 +331,9 @@ class _RRSets:
             used = np.zeros(n_jobs, dtype=np.int64)
             workers = min(n_workers, n_jobs)
             if self._visited is None or self._visited.shape[0] < workers:
-                self._visited = _zeros((workers, d.n))  # stamps: set index + 1, never reset
+                self._visited = zeroed((workers, d.n))  # stamps: set index + 1, never reset
             if self._singles.shape[0] < workers:
-                grown = _zeros((workers, d.n))
+                grown = zeroed((workers, d.n))
                 grown[: self._singles.shape[0]] = self._singles
                 self._singles = grown
             K.rr_sample_jobs(self.key, first, count, _JOB, cap, d.in_indptr, d.in_indices, d.log1m_q, d.live,
@@ -381,15 +367,6 @@ class _RRSets:
             grown = np.empty(max(sets + 1, int(self.set_ptr.size * 1.5)), dtype=np.int64)
             grown[: self.stored + 1] = self.set_ptr[: self.stored + 1]
             self.set_ptr = grown
-
-
-def _zeros(shape) -> np.ndarray:
-    """int64 zeros written by numpy: large ``np.empty`` blocks are advised as transparent huge
-    pages (``np.zeros`` maps lazily zeroed 4 KiB pages), which makes the random accesses of RR
-    sampling ~10% cheaper."""
-    out = np.empty(shape, dtype=np.int64)
-    out.fill(0)
-    return out
 
 
 def _rr_bytes(theta: float, nontrivial: float, stored_per_set: float, n: int) -> float:
@@ -460,7 +437,7 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
     beta = math.sqrt(rho * (log_sets + ell_adj * log_n + math.log(2.0)))
     lam_star = 2.0 * n * (rho * alpha + beta) ** 2 / epsilon**2
     stats = {"phase1_sets": 0, "rr_seconds": 0.0, "select_seconds": 0.0}
-    with _threads(threads) as n_workers:
+    with numba_threads(threads) as n_workers:
         phase1 = _RRSets(d, hash2(key, _P_PHASE1))
         lb = 1.0
         fallback = True
@@ -726,7 +703,7 @@ def celf(graph: SocialGraph, k: int, *, view_prob: float = 1.0, share_given_view
             f"celf keeps every world's state: n x simulations = {n:,} x {simulations:,} exceeds the limit of "
             f"{_CELF_LIMIT:,}; use imm (its RR sets scale to millions of nodes) or fewer simulations")
     wkeys = K.world_keys(hash2(key, _P_CELF), simulations)
-    with _threads(threads) as n_workers:
+    with numba_threads(threads) as n_workers:
         seeds, trace = K.celf(candidates, k, wkeys, graph.indptr, graph.indices, d.q, d.view_prob, d.objective,
                               min(n_workers, simulations))
     return InfluenceResult(seeds, float(trace[-1]) / simulations, objective, "celf", simulations, None, None,
@@ -756,7 +733,7 @@ def rr_estimate(graph: SocialGraph, nodes, *, view_prob: float = 1.0, share_give
     key = _check_key(key)
     mask = np.zeros(n, dtype=np.uint8)
     mask[arr.astype(np.int64)] = 1
-    with _threads(threads) as n_workers:
+    with numba_threads(threads) as n_workers:
         hits = int(K.rr_count_hits(hash2(key, _P_ESTIMATE), 0, samples, min(n_workers, samples), d.in_indptr,
                                    d.in_indices, d.log1m_q, d.live, d.log1m_view, d.thresh, d.objective, mask))
     f = hits / samples

@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-import numba
 import numpy as np
 
+from .._runtime import check_threads, numba_threads, zeroed
 from ..errors import InvalidParameterError
 from ..graph.core import SocialGraph
 from ..kernels import cascade as K
@@ -50,15 +50,6 @@ def _check_runs(runs) -> int:
     return int(runs)
 
 
-def _check_threads(threads) -> int | None:
-    if threads is None:
-        return None
-    top = numba.config.NUMBA_NUM_THREADS
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not 1 <= threads <= top:
-        raise InvalidParameterError(f"threads must be an integer in [1, {top}] or None; got {threads!r}")
-    return int(threads)
-
-
 def _check_seeds(graph: SocialGraph, seeds) -> np.ndarray:
     arr = np.asarray(seeds)
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
@@ -79,15 +70,6 @@ def _steps_of(times_h, count: int, step: float, horizon: float, what: str) -> np
     if t is None or t.shape != (count,) or not np.all(np.isfinite(t)) or (count and (t.min() < 0 or t.max() > horizon)):
         raise InvalidParameterError(f"{what} must be {count} times in hours within [0, {horizon:g}]; got {times_h!r}"[:200])
     return np.floor(t / step + 0.5).astype(np.int64)
-
-
-def _zeroed(shape, dtype) -> np.ndarray:
-    """A zero array written sequentially: ``np.empty`` gets numpy's huge-page advice for large
-    arrays and the fill faults its memory in a few 2 MiB pages, where ``np.zeros`` (calloc) leaves
-    4 KiB pages to fault one by one wherever the kernel first writes (about 9 us each on a VM)."""
-    out = np.empty(shape, dtype=dtype)
-    out.fill(0)
-    return out
 
 
 _GUIDE_SIZE = 1024  # entries of the delay sampler's guide table (an 8 KiB lookup)
@@ -195,7 +177,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     if not isinstance(model, (CascadeModel, ThresholdModel)):
         raise InvalidParameterError(f"model must be a CascadeModel or ThresholdModel; got {type(model).__name__}")
     runs = _check_runs(runs)
-    threads = _check_threads(threads)
+    threads = check_threads(threads)
     if progress is not None and not callable(progress):
         raise InvalidParameterError(f"progress must be a callable advance(n_done) or None; got {progress!r}")
     if graph.n_nodes == 0:
@@ -254,11 +236,11 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     ss = as_seed_sequence(seed)
     keys = replicate_keys(ss, runs)
     n_seg = len(segment_names)
-    metrics = _zeroed((runs, K.N_METRICS), np.float64)
+    metrics = zeroed((runs, K.N_METRICS), np.float64)
     # calloc'd (lazily zero): the kernel writes only the steps a replicate reaches
     series = np.zeros((runs if timeseries else 0, K.N_SERIES, n_steps + 1), dtype=np.int32)
-    reach_seg = _zeroed((runs, n_seg), np.int64)
-    attribution = _zeroed((runs, seeds.size), np.int64)
+    reach_seg = zeroed((runs, n_seg), np.int64)
+    attribution = zeroed((runs, seeds.size), np.int64)
     delay_cdf, fixed_delay = _delay_table(model.delay_median, model.delay_sigma, model.step, n_steps)
     delay_guide = np.searchsorted(delay_cdf, np.arange(_GUIDE_SIZE) / _GUIDE_SIZE, side="right").astype(np.int32)
     in_degree = np.ascontiguousarray(graph.in_degree, dtype=np.int64)
@@ -276,7 +258,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     def buffers(n_threads: int, cap: int) -> dict:
         """Per-thread O(n) buffers, allocated once and shared by every batch (see run_replicates)."""
         n = graph.n_nodes
-        return {"state": _zeroed((n_threads, n, K.NODE_STATE_COLUMNS), np.int32),
+        return {"state": zeroed((n_threads, n, K.NODE_STATE_COLUMNS), np.int32),
                 "touched": np.empty((n_threads, n), dtype=np.int32),
                 "bits": np.zeros((n_threads, (n + 63) // 64), dtype=np.uint64),
                 "pool": [np.empty((n_threads, cap), dtype=np.int32) for _ in range(3)],
@@ -297,11 +279,8 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
         )
         node_counts_total[...] += node_counts.sum(axis=0)
 
-    old_threads = numba.get_num_threads()
-    try:
-        if threads is not None:
-            numba.set_num_threads(threads)
-        n_threads = min(numba.get_num_threads(), runs)
+    with numba_threads(threads) as available:
+        n_threads = min(available, runs)
         buf = buffers(n_threads, pool_cap)
         # batches only so that a progress bar can move; they share the buffers
         batch = runs if progress is None else max(n_threads, -(-runs // 20))
@@ -318,8 +297,6 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
                 run_ids(again, buf, min(n_threads, again.size))
             if progress is not None:
                 progress(last - first)
-    finally:
-        numba.set_num_threads(old_threads)
 
     metric_cols = {name: metrics[:, i] for i, name in enumerate(K.METRIC_NAMES)}
     return SimulationResult(
