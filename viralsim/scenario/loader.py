@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import numpy as np
+
 from ..campaign.boost import Boost
 from ..campaign.seeding import STRATEGIES
 from ..campaign.valuation import CostModel, Tier, Valuation
@@ -107,11 +109,16 @@ class Seeding:
     options: dict
     fee: bool = True
 
+    @property
+    def fills_budget(self) -> bool:
+        """No count: buy as many accounts as the campaign's budget leaves money for."""
+        return self.count is None and self.strategy != "explicit"
+
 
 @dataclass(frozen=True)
 class Wave:
-    """One post of the schedule: seeds posting at ``at_h`` and/or a paid boost.  ``path`` is the
-    key path of its seeding section (for error messages)."""
+    """One post of the schedule: seeds posting at ``at_h`` and/or a paid boost.  ``path`` is its
+    key path (``campaign`` or ``campaign.waves[i]``), for error messages."""
 
     at_h: float
     seeding: Seeding | None
@@ -136,10 +143,6 @@ class Campaign:
     def boosts(self) -> tuple[Boost, ...]:
         return tuple(w.boost for w in self.waves if w.boost is not None)
 
-    @property
-    def is_organic(self) -> bool:
-        """No seeds and no boosts: the no-campaign world."""
-        return not self.waves
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,14 @@ class Scenario:
     @property
     def n_steps(self) -> int:
         return int(round(self.horizon_h / self.step_h))
+
+    def segment_affinity(self, segment_names) -> "np.ndarray | None":
+        """Share multiplier of each of the graph's segments (in ``segment_names`` order), or None
+        when the audience declares no segments (every multiplier 1)."""
+        if not self.audience.segments or not segment_names:
+            return None
+        by_name = {s.name: s.affinity for s in self.audience.segments}
+        return np.array([by_name[name] for name in segment_names], dtype=np.float64)
 
     def where_of(self, path: str) -> Where | None:
         """Origin (file and line) of a key path, for error messages raised after loading."""
@@ -414,28 +425,26 @@ def _campaign(c: dict, audience: Audience, model: str, horizon: float, w) -> Cam
     out, fill = [], []
     for at, seeding, boost, path in waves:
         sd = _seeding(seeding, audience, model, f"{path}.seeding", w) if seeding is not None else None
-        if sd is not None and sd.count is None and sd.strategy != "explicit":
+        if sd is not None and sd.fills_budget:
             if not sd.fee:
                 raise fail(f"{path}.seeding.count", "required: these seeds are not paid (fee: false), so a budget "
                            "cannot limit their number", w(f"{path}.seeding"))
-            fill.append(f"{path}.seeding")
+            fill.append((f"{path}.seeding", sd))
         bo = _boost(boost, audience, at, horizon, f"{path}.boost", w) if boost is not None else None
-        out.append(Wave(at, sd, bo, f"{path}.seeding"))
+        out.append(Wave(at, sd, bo, path))
     budget = c["budget"]
-    for p in fill:
+    for p, sd in fill:
         if budget is None:
-            spec = STRATEGIES[_strategy_at(out, p)]
-            raise fail(f"{p}.count", f"required with strategy: {spec.name} (number of seed accounts), unless "
+            raise fail(f"{p}.count", f"required with strategy: {sd.strategy} (number of seed accounts), unless "
                        "campaign.budget is set to buy as many as it allows", w(p))
-        if not STRATEGIES[_strategy_at(out, p)].fills_budget:
-            raise fail(f"{p}.count", f"required with strategy: {_strategy_at(out, p)} (it cannot fill a budget)",
-                       w(p))
+        if not STRATEGIES[sd.strategy].fills_budget:
+            raise fail(f"{p}.count", f"required with strategy: {sd.strategy} (it cannot fill a budget)", w(p))
         if not cost.charges_seeds:
             raise fail(f"{p}.count", "required: campaign.cost charges nothing per seed, so the budget cannot limit "
                        "the number of seeds (set per_seed, per_follower or tiers)", w(p))
     if len(fill) > 1:
-        raise fail(f"{fill[1]}.count", f"only one seeding may fill the budget (also {fill[0]} has no count); give "
-                   "the others a count", w(fill[1]))
+        raise fail(f"{fill[1][0]}.count", f"only one seeding may fill the budget (also {fill[0][0]} has no count); "
+                   "give the others a count", w(fill[1][0]))
     if budget is not None:
         committed = cost.fixed + sum(wv.boost.cost for wv in out if wv.boost is not None)
         if committed > budget:
@@ -443,12 +452,8 @@ def _campaign(c: dict, audience: Audience, model: str, horizon: float, w) -> Cam
                        f"{committed:,.2f}", w("campaign.budget"))
         if fill and committed >= budget:
             raise fail("campaign.budget", f"is {budget:,.2f}, all spent on the fixed cost and boosts "
-                       f"({committed:,.2f}): nothing is left for the seeds of {fill[0]}", w("campaign.budget"))
+                       f"({committed:,.2f}): nothing is left for the seeds of {fill[0][0]}", w("campaign.budget"))
     return Campaign(tuple(out), cost, budget)
-
-
-def _strategy_at(waves: list[Wave], path: str) -> str:
-    return next(wv.seeding.strategy for wv in waves if wv.path == path)
 
 
 def _boost(b: dict, audience: Audience, at: float, horizon: float, path: str, w) -> Boost:

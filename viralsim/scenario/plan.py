@@ -23,15 +23,14 @@ __all__ = ["CampaignPlan", "plan_campaign", "share_model"]
 class CampaignPlan:
     """The campaign as the engine sees it.
 
-    ``seeds`` (int64 node indices, wave by wave) post at ``seed_times_h``; ``seed_wave`` says which
-    wave chose each seed; ``seed_fees`` and ``seed_tiers`` are what each seed costs and its tier
-    ('' without tiers, 'owned' for unpaid brand accounts); ``placements`` are the paid boosts split into per-step placements;
-    ``waves`` reports each wave's choice (strategy, count, cost, what the strategy estimated).
+    ``seeds`` (int64 node indices, wave by wave) post at ``seed_times_h``; ``seed_fees`` and
+    ``seed_tiers`` are what each seed costs and its tier ('' without tiers, 'owned' for unpaid
+    brand accounts); ``placements`` are the paid boosts split into per-step placements; ``waves``
+    reports each wave's choice (strategy, count, cost, what the strategy estimated).
     """
 
     seeds: np.ndarray
     seed_times_h: np.ndarray
-    seed_wave: np.ndarray
     seed_fees: np.ndarray
     seed_tiers: tuple[str, ...]
     placements: tuple[PaidPlacement, ...]
@@ -50,9 +49,8 @@ def share_model(scenario: Scenario, graph: SocialGraph) -> tuple[float, np.ndarr
     if scenario.model != "cascade":
         return 1.0, None
     stickiness = scenario.content.stickiness
-    if scenario.audience.segments and graph.segment is not None:
-        by_name = {s.name: s.affinity for s in scenario.audience.segments}
-        affinity = np.array([by_name[name] for name in graph.segment_names], dtype=np.float64)
+    affinity = scenario.segment_affinity(graph.segment_names if graph.segment is not None else ())
+    if affinity is not None:
         return scenario.platform.feed_reach, stickiness * affinity[np.asarray(graph.segment, dtype=np.int64)]
     return scenario.platform.feed_reach, float(stickiness)
 
@@ -79,8 +77,7 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
     view, share = share_model(scenario, graph)
     boosts = sum(w.boost.cost for w in c.waves if w.boost is not None)
     order = sorted(range(len(c.waves)), key=lambda i: (c.waves[i].seeding is not None
-                                                         and c.waves[i].seeding.count is None
-                                                         and c.waves[i].seeding.strategy != "explicit", i))
+                                                         and c.waves[i].seeding.fills_budget, i))
     chosen: dict[int, np.ndarray] = {}
     fees: dict[int, np.ndarray] = {}  # what each wave's seeds are paid (0 for fee: false)
     details: dict[int, dict] = {}
@@ -95,17 +92,18 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
             budget_left = c.budget - c.cost.fixed - boosts - sum(float(fees[j].sum()) for j in fees)
         context = SeedingContext(view_prob=view, share_given_view=share, fees=fees_all, budget=budget_left,
                                  exclude=taken, threads=threads, progress=progress)
-        with wrap_errors(wave.path, scenario):
-            if budget_left is not None and budget_left <= 0 and s.count is None:
-                raise fail("campaign.budget", f"leaves nothing for the seeds of {wave.path} after the fixed cost, "
-                           f"boosts and other waves ({c.budget - budget_left:,.2f})", scenario.where_of("campaign.budget"))
+        with wrap_errors(f"{wave.path}.seeding", scenario):
+            if budget_left is not None and budget_left <= 0 and s.fills_budget:
+                raise fail("campaign.budget", f"leaves nothing for the seeds of {wave.path}.seeding after the "
+                           f"fixed cost, boosts and other waves ({c.budget - budget_left:,.2f})",
+                           scenario.where_of("campaign.budget"))
             selection = select_seeds(graph, s.strategy, s.count, _wave_key(seed, i), s.segment, context=context,
                                      **s.options)
         chosen[i] = selection.seeds
         fees[i] = fees_all[selection.seeds] if s.fee else np.zeros(selection.seeds.size)
         details[i] = selection.details
 
-    seeds, times, wave_of, paid, reports = [], [], [], [], []
+    seeds, times, paid, tiers, placements, reports = [], [], [], [], [], []
     for i, wave in enumerate(c.waves):
         report: dict = {"at_h": wave.at_h}
         if wave.seeding is not None:
@@ -113,26 +111,19 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
             seeds.append(picked)
             paid.append(fees[i])
             times.append(np.full(picked.size, wave.at_h))
-            wave_of.append(np.full(picked.size, i, dtype=np.int64))
+            names = c.cost.tier_names(graph.out_degree[picked])
+            tiers += names if wave.seeding.fee else ["owned"] * len(names)
             report["seeding"] = {"strategy": wave.seeding.strategy, "segment": wave.seeding.segment,
                                  "count": int(picked.size), "fees": float(fees[i].sum()),
                                  **({"options": wave.seeding.options} if wave.seeding.options else {}),
                                  **({"selection": details[i]} if details[i] else {})}
         if wave.boost is not None:
+            with wrap_errors(f"{wave.path}.boost", scenario):
+                placements.extend(wave.boost.placements(scenario.step_h, scenario.horizon_h))
             report["boost"] = wave.boost.to_dict()
         reports.append(report)
     seeds_arr = np.concatenate(seeds) if seeds else np.zeros(0, dtype=np.int64)
-    placements = []
-    for wave in c.waves:
-        if wave.boost is not None:
-            with wrap_errors(wave.path.rsplit(".", 1)[0] + ".boost", scenario):
-                placements.extend(wave.boost.placements(scenario.step_h, scenario.horizon_h))
     seed_fees = np.concatenate(paid) if paid else np.zeros(0)
-    tiers = []
-    for i, wave in enumerate(c.waves):
-        if wave.seeding is not None:
-            names = c.cost.tier_names(graph.out_degree[chosen[i]])
-            tiers += names if wave.seeding.fee else ["owned"] * len(names)
     spend = Spend(seed_fees=float(seed_fees.sum()), boosts=float(boosts), fixed=c.cost.fixed)
     if c.budget is not None and spend.total > c.budget * (1 + 1e-12):
         raise fail("campaign.budget", f"is {c.budget:,.2f} but the campaign costs {spend.total:,.2f} (seed fees "
@@ -142,7 +133,6 @@ def plan_campaign(scenario: Scenario, graph: SocialGraph, *, seed: int | None = 
     return CampaignPlan(
         seeds=seeds_arr,
         seed_times_h=np.concatenate(times) if times else np.zeros(0),
-        seed_wave=np.concatenate(wave_of) if wave_of else np.zeros(0, dtype=np.int64),
         seed_fees=seed_fees,
         seed_tiers=tuple(tiers),
         placements=tuple(placements),

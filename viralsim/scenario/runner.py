@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import math
 import time
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, value_metrics
-from ..errors import ScenarioError, ViralsimError
+from ..errors import ScenarioError
 from ..graph import SocialGraph
 from ..model.results import MetricDifference, Summary, paired_difference, summarize
 from ..random import GRAPH, as_seed_sequence, child
 from .loader import Scenario, wrap_errors
 from .plan import CampaignPlan, plan_campaign
-from .schema import fail
 
 __all__ = ["ScenarioResult", "Comparison", "MetricDifference", "Summary", "build_audience", "choose_scenario_seeds",
            "build_model", "simulate", "compare", "summarize", "Incrementality", "incrementality", "run_baseline"]
@@ -83,10 +83,12 @@ class ScenarioResult:
         plan = self.plan
         a = np.zeros((self.runs, 0)) if att is None else np.asarray(att, dtype=np.float64)
         rows = []
-        tiers = list(plan.seed_tiers)
-        for name in dict.fromkeys(tiers):
-            cols = [i for i, tier in enumerate(tiers) if tier == name]
-            rows.append((name or "all seeds", len(cols), float(plan.seed_fees[cols].sum()), a[:, cols].sum(axis=1)))
+        names, first, group = np.unique(np.asarray(plan.seed_tiers, dtype=str), return_index=True,
+                                        return_inverse=True)
+        for g in np.argsort(first):  # tiers in order of first appearance
+            cols = group == g
+            rows.append((str(names[g]) or "all seeds", int(cols.sum()), float(plan.seed_fees[cols].sum()),
+                         a[:, cols].sum(axis=1)))
         if plan.placements:
             boost_reach = np.asarray(self.metrics["reach_earned"], dtype=np.float64) - a.sum(axis=1)
             rows.append(("paid boosts", 0, plan.spend.boosts, boost_reach))
@@ -208,10 +210,7 @@ def build_model(scenario: Scenario, graph: SocialGraph):
         if scenario.model == "threshold":
             t = scenario.threshold
             return ThresholdModel(rule=t.rule, threshold=t.level, **common)
-        affinity = None
-        if scenario.audience.segments and graph.segment is not None:
-            by_name = {s.name: s.affinity for s in scenario.audience.segments}
-            affinity = np.array([by_name[name] for name in graph.segment_names], dtype=np.float64)
+        affinity = scenario.segment_affinity(graph.segment_names if graph.segment is not None else ())
         return CascadeModel(stickiness=c.stickiness, half_life=c.half_life_h, fatigue=c.fatigue, affinity=affinity,
                             **common)
 
@@ -395,8 +394,6 @@ def run_baseline(result: ScenarioResult, baseline: Scenario, *, threads: int | N
                  progress: Callable[[int], None] | None = None) -> ScenarioResult:
     """Run ``baseline`` on the result's audience with its seed and runs; return the result with
     :attr:`ScenarioResult.incremental` filled in."""
-    import dataclasses
-
     if baseline.resolved.get("audience") != result.scenario.resolved.get("audience"):
         raise ScenarioError(f"baseline {baseline.name!r} ({baseline.source}): its audience section differs from "
                             f"{result.scenario.name!r}'s; incrementality needs the same audience (extend the "
