@@ -16,7 +16,6 @@ import yaml
 from viralsim import load_scenario, simulate
 from viralsim.errors import ScenarioError
 from viralsim.scenario import scenario_from_dict
-from viralsim.scenario.outputs import tier_attribution_table, write_run_outputs
 from viralsim.scenario.plan import plan_campaign
 from viralsim.scenario.runner import build_audience, run_baseline
 
@@ -140,7 +139,7 @@ def test_threshold_model_refuses_share_model_strategies():
 def test_tier_attribution_adds_up_to_earned_reach():
     sc = scenario(seeding={"strategy": "random", "count": 12}, boost={"impressions": 300, "cpm": 10.0})
     res = run(sc)
-    rows = tier_attribution_table(res)
+    rows = res.attribution_by_source()
     assert rows[-1]["source"] == "paid boosts"
     total = sum(r["earned_reach_mean"] for r in rows)
     assert total == pytest.approx(res.metrics["reach_earned"].mean(), rel=1e-12)

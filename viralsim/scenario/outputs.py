@@ -22,7 +22,7 @@ from .._io import atomic_directory
 from ..campaign.valuation import EMV_CAVEAT
 from .runner import Comparison, ScenarioResult
 
-__all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table", "tier_attribution_table",
+__all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table",
            "ATTRIBUTION_COLUMNS", "write_compare_outputs", "manifest", "summary_table", "compare_table",
            "scoreboard_table", "incrementality_table", "incrementality_footer", "TABLE_METRICS", "versions"]
 
@@ -151,16 +151,12 @@ def _per(cost: np.ndarray, amount: np.ndarray) -> np.ndarray:
     return out
 
 
-def tier_attribution_table(result) -> list[dict]:
-    """Earned reach and cost per earned reach by source (see :meth:`ScenarioResult.attribution_by_source`)."""
-    return result.attribution_by_source()
-
-
 def write_attribution_csv(result, folder: str | Path) -> Path:
     """Write ``folder/attribution.csv`` (one row per seed) and, for scenario results,
     ``folder/attribution_tiers.csv`` (one row per tier and one for the paid boosts).
 
-    Meant to be called inside :func:`write_run_outputs`'s temporary folder so the run folder stays atomic; :func:`viralsim.plotting.load_run` reads it back.
+    Meant to be called inside :func:`write_run_outputs`'s temporary folder so the run folder stays
+    atomic; :func:`viralsim.plotting.load_run` reads it back.
     """
     table = seed_attribution_table(result)
     path = Path(folder) / "attribution.csv"
@@ -180,7 +176,7 @@ def write_attribution_csv(result, folder: str | Path) -> Path:
         with open(Path(folder) / "attribution_tiers.csv", "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(TIER_COLUMNS)
-            for row in tier_attribution_table(result):
+            for row in result.attribution_by_source():
                 w.writerow([_fmt_csv(row[c]) if isinstance(row[c], float) else row[c] for c in TIER_COLUMNS])
     return path
 
@@ -255,6 +251,13 @@ def _num(x: float | None, metric: str, currency: str = "") -> str:
     return f"{x:,.2f}"
 
 
+def _diff_text(d, metric: str, *, currency: str = "", signed: bool = True) -> str:
+    """A paired difference as ``+123 [98, 148]``: the mean difference and its 95% CI."""
+    ci = "" if d.ci95_low is None else f" [{_num(d.ci95_low, metric, '')}, {_num(d.ci95_high, metric, '')}]"
+    sign = "+" if signed and (d.mean_diff or 0) > 0 and metric != "roi" else ""
+    return f"{sign}{_num(d.mean_diff, metric, currency)}{ci}"
+
+
 def summary_table(result: ScenarioResult):
     """A rich Table: mean and 90% interval (p05-p95) of the headline metrics."""
     from rich.table import Table
@@ -292,7 +295,7 @@ def summary_footer(result: ScenarioResult) -> list[str]:
             lines.append(f"{wave['seeding']['strategy']} at {wave['at_h']:g} h: {sel['guarantee']}")
     if plan.seeds.size or plan.placements:
         parts = []
-        for row in tier_attribution_table(result):
+        for row in result.attribution_by_source():
             cpr = row["cost_per_earned_reach"]
             unit = f" {cur}" if cur else ""
             cost = "" if not math.isfinite(cpr) or row["cost"] == 0 else f" ({cpr:,.3f}{unit} per user)"
@@ -331,10 +334,7 @@ def compare_table(comparison: Comparison):
             if d is None:
                 row += ["n/a", "n/a", "n/a"]
                 continue
-            ci = ("" if d.ci95_low is None else
-                  f" [{_num(d.ci95_low, m, '')}, {_num(d.ci95_high, m, '')}]")
-            sign = "+" if (d.mean_diff or 0) > 0 and m != "roi" else ""
-            row += [_num(d.scenario_mean, m, cur), f"{sign}{_num(d.mean_diff, m, '')}{ci}",
+            row += [_num(d.scenario_mean, m, cur), _diff_text(d, m),
                     "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
         table.add_row(*row)
     return table
@@ -365,9 +365,7 @@ def scoreboard_table(comparison: Comparison):
         if d is None:
             row += ["(baseline)", ""]
         else:
-            ci = "" if d.ci95_low is None else f" [{_num(d.ci95_low, 'reach')}, {_num(d.ci95_high, 'reach')}]"
-            sign = "+" if (d.mean_diff or 0) > 0 else ""
-            row += [f"{sign}{_num(d.mean_diff, 'reach')}{ci}", "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
+            row += [_diff_text(d, "reach"), "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
         table.add_row(*row)
     return table
 
@@ -379,8 +377,8 @@ def compare_footer(comparison: Comparison) -> list[str]:
         d = comparison.differences[r.scenario.name].get("reach")
         if d is not None and d.paired_ci_half_width and d.independent_ci_half_width:
             ratio = d.independent_ci_half_width / d.paired_ci_half_width if d.paired_ci_half_width > 0 else math.inf
-            lines.append(f"{r.scenario.name}: 95% CI of the reach difference +/-{d.paired_ci_half_width:,.1f} with common "
-                         f"random numbers vs +/-{d.independent_ci_half_width:,.1f} for independent runs "
+            lines.append(f"{r.scenario.name}: 95% CI of the reach difference +/-{d.paired_ci_half_width:,.1f} with "
+                         f"common random numbers vs +/-{d.independent_ci_half_width:,.1f} for independent runs "
                          f"({ratio:,.1f}x narrower)")
     if comparison.baseline.scenario.valuation is not None:
         lines.append(EMV_CAVEAT)
@@ -399,8 +397,8 @@ def incrementality_table(result: ScenarioResult):
                       ("incremental [95% CI]", "right")):
         table.add_column(col, justify=just)
     for m, d in inc.differences.items():
-        ci = "" if d.ci95_low is None else f" [{_num(d.ci95_low, m, '')}, {_num(d.ci95_high, m, '')}]"
-        table.add_row(m, _num(d.baseline_mean, m, cur), _num(d.scenario_mean, m, cur), f"{_num(d.mean_diff, m, cur)}{ci}")
+        table.add_row(m, _num(d.baseline_mean, m, cur), _num(d.scenario_mean, m, cur),
+                      _diff_text(d, m, currency=cur, signed=False))
     return table
 
 
