@@ -325,13 +325,9 @@ def _fill_budget(graph: SocialGraph, spec: SeedingStrategy, key: int, segment: s
     order = np.asarray(order, dtype=np.int64)
     if spec.name == "random":  # random_seeds sorts by index; fill in a random order instead
         order = np.random.Generator(np.random.PCG64(int(key) ^ 0x5EED)).permutation(order)
-    take = np.zeros(order.size, dtype=bool)
-    left = budget
-    for i, fee in enumerate(fees[order]):  # at most k_max accounts: the budget bounds this loop
-        if fee <= left:
-            take[i] = True
-            left -= fee
-    seeds = order[take]
+    from ..kernels.influence import take_in_order
+
+    seeds = order[take_in_order(np.ascontiguousarray(fees[order]), budget)]
     return SeedSelection(seeds, {"method": f"{spec.name}, filling the budget in rank order",
                                  "cost": float(fees[seeds].sum())})
 

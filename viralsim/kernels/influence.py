@@ -783,3 +783,15 @@ def degree_discount(indptr, indices, candidates, is_candidate, k, p):
                 size += 1
                 _sift_up(hkey, hnode, haux, size - 1)
     return chosen[:picks].copy()
+
+
+@njit(cache=True)
+def take_in_order(fees, budget):
+    """Which of the accounts (fees in rank order) a budget buys, each taken when its fee still fits."""
+    take = np.zeros(fees.shape[0], dtype=np.bool_)
+    left = budget
+    for i in range(fees.shape[0]):
+        if fees[i] <= left:
+            take[i] = True
+            left -= fees[i]
+    return take
