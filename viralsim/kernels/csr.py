@@ -8,6 +8,28 @@ from numba import njit
 from .rng import next_below, seed_stream
 
 
+@njit(cache=True, inline="always")
+def sort_row(indices, a, b):
+    """Sort ``indices[a:b]`` in place.  A sorted row costs one scan; otherwise insertion sort from
+    the first out-of-order entry, which is O(d) on nearly sorted rows, switching to a full sort
+    once it has moved more than 4 d + 64 entries."""
+    for j in range(a + 1, b):
+        if indices[j] < indices[j - 1]:
+            budget = 4 * (b - a) + 64
+            for i in range(j, b):
+                x = indices[i]
+                k = i - 1
+                while k >= a and indices[k] > x:
+                    indices[k + 1] = indices[k]
+                    k -= 1
+                indices[k + 1] = x
+                budget -= i - k
+                if budget < 0:
+                    indices[a:b].sort()
+                    return
+            return
+
+
 @njit(cache=True)
 def csr_from_arcs(n, src, dst, symmetric):
     """CSR of the arcs ``src[i] -> dst[i]`` (and their reverses if ``symmetric``).
@@ -57,21 +79,7 @@ def csr_from_arcs(n, src, dst, symmetric):
     for u in range(n):
         a = counts[u]
         b = counts[u + 1]
-        for j in range(a + 1, b):
-            if indices[j] < indices[j - 1]:  # out of order: insertion sort from here, which is
-                budget = 4 * (b - a) + 64  # O(d) on nearly sorted rows; else a full sort
-                for i in range(j, b):
-                    x = indices[i]
-                    k = i - 1
-                    while k >= a and indices[k] > x:
-                        indices[k + 1] = indices[k]
-                        k -= 1
-                    indices[k + 1] = x
-                    budget -= i - k
-                    if budget < 0:
-                        indices[a:b].sort()
-                        break
-                break
+        sort_row(indices, a, b)
         prev = -1
         if write == a:  # nothing dropped yet: skip the copy while the row has no duplicate
             for j in range(a, b):

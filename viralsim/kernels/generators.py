@@ -25,6 +25,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .csr import sort_row
 from .rng import geometric_skip, next_below, next_uniform, seed_stream
 
 
@@ -99,16 +100,7 @@ def adjacency_csr(arena, meta):
         b = indptr[u + 1]
         for j in range(b - a):
             indices[a + j] = arena[s + j]
-        if b - a > 24:
-            indices[a:b].sort()
-        else:  # insertion sort: short, nearly sorted rows
-            for i in range(a + 1, b):
-                x = indices[i]
-                j = i - 1
-                while j >= a and indices[j] > x:
-                    indices[j + 1] = indices[j]
-                    j -= 1
-                indices[j + 1] = x
+        sort_row(indices, a, b)
     return indptr, indices
 
 
@@ -237,13 +229,9 @@ def growth_csr(n, m, star_start, pool, arena, meta):
         a = indptr[u]
         if u >= first:
             o = own0 + 2 * m * (u - first) + 1
-            for i in range(m):  # insertion sort of the m own targets
-                x = pool[o + 2 * i]
-                j = a + i - 1
-                while j >= a and indices[j] > x:
-                    indices[j + 1] = indices[j]
-                    j -= 1
-                indices[j + 1] = x
+            for i in range(m):
+                indices[a + i] = pool[o + 2 * i]
+            sort_row(indices, a, a + m)
             a += m
         s = meta[u, 0]
         for j in range(meta[u, 2]):
