@@ -35,6 +35,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .memory import prefetch
 from .rng import binomial, binomial_from_uniform, hash2, seed_stream, uniform
 
 # ---- output layout (the model layer names these) ------------------------------------------
@@ -73,6 +74,7 @@ _NSTATE = 8
 NODE_STATE_COLUMNS = _NSTATE
 
 _NEVER = 2_000_000_000
+_AHEAD = 8  # rows of followers' state prefetched ahead of the arc being processed
 
 # purpose constants for sub-keys of a replicate key
 _P_REACH = 1
@@ -272,6 +274,11 @@ def _one_replicate(
             v = pool_node[e]
             src = pool_src[e]
             e = pool_next[e]
+            if e != -1:  # the next event's user: warm its state row and its row of followers
+                vn = pool_node[e]
+                prefetch(state, vn)
+                prefetch(indptr, vn)
+                prefetch(indices, indptr[vn])
             parent = -1  # sharer index of the poster whose post was viewed
             seed_post = src < 0 and src >= -n_seeds
             if seed_post:
@@ -336,7 +343,11 @@ def _one_replicate(
             a0 = indptr[v]
             a1 = indptr[v + 1]
             arcs_traversed += a1 - a0
+            for a in range(a0, min(a0 + _AHEAD, a1)):  # followers' rows, _AHEAD arcs ahead
+                prefetch(state, indices[a])
             for a in range(a0, a1):
+                if a + _AHEAD < a1:
+                    prefetch(state, indices[a + _AHEAD])
                 w = np.int64(indices[a])
                 ctr = np.int64(v) * n + w
                 if feed_reach < 1.0:
@@ -404,6 +415,8 @@ def _one_replicate(
     else:
         _clear_bits(touched, n_touched, bits)
     for i in range(n_touched):
+        if i + _AHEAD < n_touched:
+            prefetch(state, touched[i + _AHEAD])
         w = touched[i]
         nv = state[w, _VIEWS]
         if nv == 0:
@@ -426,8 +439,8 @@ def _one_replicate(
         if click_rate > 0.0:
             # three named uniforms per user: earned clicks, other clicks, conversion
             ctr3 = np.int64(w) * 3
-            ce = binomial_from_uniform(uniform(k_funnel, ctr3), ne, click_rate)
-            co = binomial_from_uniform(uniform(k_funnel, ctr3 + 1), nv - ne, click_rate)
+            ce = binomial_from_uniform(uniform(k_funnel, ctr3), ne, click_rate) if ne > 0 else 0
+            co = binomial_from_uniform(uniform(k_funnel, ctr3 + 1), nv - ne, click_rate) if nv > ne else 0
             c = ce + co
             clicks += c
             clicks_earned += ce

@@ -142,6 +142,8 @@ def binomial_from_uniform(u, n, p):
         return np.int64(0)
     if p >= 1.0:
         return np.int64(n)
+    if n == 1:  # the common case (one view), the same answer as the inversion below without pow
+        return np.int64(1) if u >= 1.0 - p else np.int64(0)
     if n * p > 30.0:
         st = np.empty(1, dtype=np.uint64)
         st[0] = np.uint64(u * 18446744073709551616.0)
