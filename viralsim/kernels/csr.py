@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .memory import prefetch
 from .rng import next_below, seed_stream
+
+_AHEAD = 8  # arcs ahead: fill[] two stages ahead, then the indices slot it points at
 
 
 @njit(cache=True, inline="always")
@@ -63,6 +66,14 @@ def csr_from_arcs(n, src, dst, symmetric):
     indices = np.empty(total, dtype=np.int32)
     fill = counts[:n].copy()
     for i in range(m_in):
+        if i + 2 * _AHEAD < m_in:  # the counting sort's writes land at random rows
+            prefetch(fill, dst[i + 2 * _AHEAD])
+            if symmetric:
+                prefetch(fill, src[i + 2 * _AHEAD])
+        if i + _AHEAD < m_in:
+            prefetch(indices, fill[dst[i + _AHEAD]])
+            if symmetric:
+                prefetch(indices, fill[src[i + _AHEAD]])
         u = src[i]
         v = dst[i]
         if u == v:
