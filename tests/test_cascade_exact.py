@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from naive import ic_activation_probabilities, lt_activation_probabilities, mean_pairwise_distance
-from viralsim.graph import SocialGraph
+from viralsim.graph import SocialGraph, erdos_renyi, follower, segmented
 from viralsim.model import CascadeModel, PaidPlacement, ThresholdModel, simulate
 from viralsim.model.simulate import _run
 
@@ -124,6 +124,52 @@ def test_fast_path_equals_queue_every_view_when_fatigue_is_one():
     np.testing.assert_array_equal(a.attribution, b.attribution)
     np.testing.assert_array_equal(a.node_share_prob, b.node_share_prob)
     assert a.metrics["shares"].mean() > 10  # the comparison exercised real cascades
+
+
+
+def _same_results(a, b):
+    for k in a.metrics:
+        np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
+    for k in a.diagnostics:
+        np.testing.assert_array_equal(a.diagnostics[k], b.diagnostics[k], err_msg=k)
+    for k in a.timeseries:
+        np.testing.assert_array_equal(a.timeseries[k], b.timeseries[k], err_msg=k)
+    np.testing.assert_array_equal(a.attribution, b.attribution)
+    np.testing.assert_array_equal(a.reach_by_segment, b.reach_by_segment)
+    if a.node_share_prob is not None:
+        np.testing.assert_array_equal(a.node_share_prob, b.node_share_prob)
+        np.testing.assert_array_equal(a.node_reach_prob, b.node_reach_prob)
+
+
+FULL_FEED_CASES = {
+    # independent cascade from three seeds posting at different times
+    "ic": (lambda: SocialGraph.from_networkx(nx.barabasi_albert_graph(3000, 3, seed=2)),
+           CascadeModel.independent_cascade(0.12, horizon=100), [0, 5, 17], False, [0.0, 3.0, 10.0], {}),
+    # decay, segment affinity, engagement, a 3-step delay and a horizon that cuts cascades short;
+    # the last seed posts too late for its followers to see it
+    "decay-affinity": (lambda: segmented(4000, [0.5, 0.3, 0.2], 8.0, 2.0, seed=4),
+                       CascadeModel(stickiness=0.35, half_life=6.0, affinity=(1.0, 0.4, 1.8), delay_median=3.0,
+                                    engagement_rate=0.1, horizon=30.0), [0, 1, 2, 3], False, [0.0, 0.0, 5.0, 29.0], {}),
+    # percolation setting: a random patient zero per run, truncated after 200 posts
+    "random-seed": (lambda: erdos_renyi(5000, 4.0, seed=6), CascadeModel.independent_cascade(0.4), [0], True, None,
+                    {"stop_after_sharers": 200}),
+    # a directed follower graph
+    "follower": (lambda: follower(3000, 4, 0.3, seed=8), CascadeModel.independent_cascade(0.2, horizon=60), [0, 1],
+                 False, None, {}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FULL_FEED_CASES))
+def test_full_feed_path_equals_general_path(case):
+    # when every post reaches every follower after the same delay the kernel keeps two bits per
+    # user instead of a state row; it must give exactly the general path's numbers
+    make, model, seeds, random_seed, seed_times, kw = FULL_FEED_CASES[case]
+    g = make()
+    args = (g, model, np.array(seeds, dtype=np.int64), random_seed, 60, 21, None, None, seed_times, (), True)
+    lean = _run(*args, **kw)
+    general = _run(*args, **kw, full_feed=False)
+    _same_results(lean, general)
+    assert lean.metrics["shares"].mean() > 20  # real cascades were compared
 
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -181,6 +181,130 @@ def _push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
     return top + 1
 
 
+@njit(cache=True, inline="always")
+def _add_sharer(sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, s, v, parent, seed_idx, seed_post):
+    """Enter user v as sharer ``s`` (its post: a seed's own if ``seed_post``, else a share of
+    sharer ``parent``'s post, or of a paid post when parent is -1).  Returns 1 if this is a
+    first-generation share of a seed's post (amplification), else 0."""
+    sh_node[s] = v
+    sh_parent[s] = parent
+    sh_seed[s] = seed_idx
+    sh_sub[s] = 1
+    if parent >= 0:
+        sh_gen[s] = sh_gen[parent] + 1
+        sh_root[s] = sh_root[parent]
+        return 1 if sh_gen[parent] == 0 and sh_seed[parent] >= 0 else 0
+    sh_gen[s] = 0 if seed_post else 1  # a share off a paid post is generation 1
+    sh_root[s] = s
+    return 0
+
+
+@njit(cache=True)
+def _finish(
+    key, stream, engagement_rate, step_h, t_end, series_row, gen_count, node_counts, record_nodes,
+    sh_node, sh_parent, sh_root, sh_gen, sh_sub, n_sharers, seed_posts, from_seed_gen1, arcs_traversed,
+    reach, reach_owned, reach_paid, reach_earned, views_total, views_earned,
+    clicks, clicks_earned, conversions, conversions_earned, metrics_row,
+):
+    """End of a replicate, whichever path ran it: engagements, the diffusion-tree metrics, the
+    impression totals and reach timing from the series, and the metrics row.  Returns ``t_end``."""
+    engagements = 0
+    engagements_earned = 0
+    if engagement_rate > 0.0:
+        seed_stream(stream, hash2(key, _P_ENGAGE), 0)
+        engagements_earned = binomial(stream, views_earned, engagement_rate)
+        engagements = engagements_earned + binomial(stream, views_total - views_earned, engagement_rate)
+
+    # subtree sizes: a parent always shares before its children, so one reverse pass suffices
+    depth = 0
+    for s in range(n_sharers - 1, -1, -1):
+        p = sh_parent[s]
+        if p >= 0:
+            sh_sub[p] += sh_sub[s]
+    wiener = 0.0  # gen_count[] is all 0 between replicates (cleared after use below)
+    pairs = 0.0
+    for s in range(n_sharers):
+        g = sh_gen[s]
+        gen_count[g] += 1
+        if g > depth:
+            depth = g
+        if sh_parent[s] >= 0:
+            sub = float(sh_sub[s])
+            wiener += sub * (sh_sub[sh_root[s]] - sub)  # pairs this tree edge separates
+        else:
+            size = float(sh_sub[s])
+            pairs += size * (size - 1.0) / 2.0
+        if record_nodes:
+            node_counts[0, sh_node[s]] += 1
+    shares = n_sharers - seed_posts
+    impressions = 0
+    imp_owned = 0
+    imp_paid = 0
+    imp_earned = 0
+    for t in range(t_end + 1):  # nothing is recorded after t_end
+        series_row[1, t] = series_row[2, t] + series_row[3, t] + series_row[4, t]
+        impressions += series_row[1, t]
+        imp_owned += series_row[2, t]
+        imp_paid += series_row[3, t]
+        imp_earned += series_row[4, t]
+
+    # per-step timing of reach
+    t50 = np.nan
+    t90 = np.nan
+    peak = np.nan
+    if reach > 0:
+        cum = 0
+        best = -1
+        for t in range(t_end + 1):
+            x = series_row[0, t]
+            cum += x
+            if x > best:
+                best = x
+                peak = t * step_h
+            if np.isnan(t50) and cum >= 0.5 * reach:
+                t50 = t * step_h
+            if np.isnan(t90) and cum >= 0.9 * reach:
+                t90 = t * step_h
+    kf_sum = 0.0
+    kf_terms = 0
+    for g in range(depth + 1 if depth == 0 else depth):
+        if gen_count[g] > 0:
+            children = from_seed_gen1 if g == 0 else gen_count[g + 1]
+            kf_sum += children / gen_count[g]
+            kf_terms += 1
+    for g in range(depth + 2):
+        gen_count[g] = 0
+
+    m = metrics_row
+    m[0] = reach
+    m[1] = reach_owned
+    m[2] = reach_paid
+    m[3] = reach_earned
+    m[4] = impressions
+    m[5] = imp_owned
+    m[6] = imp_paid
+    m[7] = imp_earned
+    m[8] = impressions / reach if reach > 0 else np.nan
+    m[9] = shares
+    m[10] = engagements
+    m[11] = engagements_earned
+    m[12] = clicks
+    m[13] = clicks_earned
+    m[14] = conversions
+    m[15] = conversions_earned
+    m[16] = depth
+    m[17] = wiener / pairs if pairs > 0 else np.nan
+    m[18] = t50
+    m[19] = t90
+    m[20] = peak
+    m[21] = shares / impressions if impressions > 0 else np.nan
+    m[22] = from_seed_gen1 / seed_posts if seed_posts > 0 else np.nan
+    m[23] = kf_sum / kf_terms if kf_terms > 0 else np.nan
+    m[24] = seed_posts
+    m[25] = arcs_traversed
+    return t_end
+
+
 @njit(cache=True)
 def _one_replicate(
     r, key, indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
@@ -325,18 +449,8 @@ def _one_replicate(
             s = n_sharers
             n_sharers += 1
             state[v, _SHARER] = s
-            sh_node[s] = v
-            sh_parent[s] = parent
-            sh_seed[s] = seed_idx
-            sh_sub[s] = 1
-            if parent >= 0:
-                sh_gen[s] = sh_gen[parent] + 1
-                sh_root[s] = sh_root[parent]
-                if sh_gen[parent] == 0 and sh_seed[parent] >= 0:
-                    from_seed_gen1 += 1
-            else:
-                sh_gen[s] = 0 if seed_post else 1  # a share off a paid post is generation 1
-                sh_root[s] = s
+            from_seed_gen1 += _add_sharer(sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, s, v, parent, seed_idx,
+                                          seed_post)
             kind = OWNED if seed_post else EARNED
             if stop_after_sharers > 0 and n_sharers >= stop_after_sharers:
                 stopped = True  # truncated replicate: its outcome is already known to the caller
@@ -452,101 +566,167 @@ def _one_replicate(
                         conversions_earned += 1
         if record_nodes:
             node_counts[1, w] += 1
-    engagements = 0
-    engagements_earned = 0
-    if engagement_rate > 0.0:
-        seed_stream(stream, hash2(key, _P_ENGAGE), 0)
-        engagements_earned = binomial(stream, views_earned, engagement_rate)
-        engagements = engagements_earned + binomial(stream, views_total - views_earned, engagement_rate)
+    return _finish(
+        key, stream, engagement_rate, step_h, t_end, series_row, gen_count, node_counts, record_nodes,
+        sh_node, sh_parent, sh_root, sh_gen, sh_sub, n_sharers, seed_posts, from_seed_gen1, arcs_traversed,
+        reach, reach_owned, reach_paid, reach_earned, views_total, views_earned,
+        clicks, clicks_earned, conversions, conversions_earned, metrics_row,
+    )
 
-    # subtree sizes: a parent always shares before its children, so one reverse pass suffices
-    depth = 0
-    for s in range(n_sharers - 1, -1, -1):
-        p = sh_parent[s]
-        if p >= 0:
-            sh_sub[p] += sh_sub[s]
-    wiener = 0.0  # gen_count[] is all 0 between replicates (cleared after use below)
-    pairs = 0.0
-    for s in range(n_sharers):
-        g = sh_gen[s]
-        gen_count[g] += 1
-        if g > depth:
-            depth = g
-        if sh_parent[s] >= 0:
-            sub = float(sh_sub[s])
-            wiener += sub * (sh_sub[sh_root[s]] - sub)  # pairs this tree edge separates
-        else:
-            size = float(sh_sub[s])
-            pairs += size * (size - 1.0) / 2.0
-        if record_nodes:
-            node_counts[0, sh_node[s]] += 1
-    shares = n_sharers - seed_posts
-    impressions = 0
-    imp_owned = 0
-    imp_paid = 0
-    imp_earned = 0
-    for t in range(t_end + 1):  # nothing is recorded after t_end
-        series_row[1, t] = series_row[2, t] + series_row[3, t] + series_row[4, t]
-        impressions += series_row[1, t]
-        imp_owned += series_row[2, t]
-        imp_paid += series_row[3, t]
-        imp_earned += series_row[4, t]
 
-    # per-step timing of reach
-    t50 = np.nan
-    t90 = np.nan
-    peak = np.nan
-    if reach > 0:
-        cum = 0
-        best = -1
-        for t in range(t_end + 1):
-            x = series_row[0, t]
-            cum += x
-            if x > best:
-                best = x
-                peak = t * step_h
-            if np.isnan(t50) and cum >= 0.5 * reach:
-                t50 = t * step_h
-            if np.isnan(t90) and cum >= 0.9 * reach:
-                t90 = t * step_h
-    kf_sum = 0.0
-    kf_terms = 0
-    for g in range(depth + 1 if depth == 0 else depth):
-        if gen_count[g] > 0:
-            children = from_seed_gen1 if g == 0 else gen_count[g + 1]
-            kf_sum += children / gen_count[g]
-            kf_terms += 1
-    for g in range(depth + 2):
-        gen_count[g] = 0
+@njit(cache=True)
+def _one_replicate_full_feed(
+    key, indptr, indices, segment, affinity, seeds, seed_steps, random_seed, share_prob_by_step, delay_steps,
+    step_h, engagement_rate, stop_after_sharers, seen, posted, touched, head, tail, pool_node, pool_src, pool_next,
+    sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
+    metrics_row, series_row, reach_seg_row, attribution_row, node_counts, record_nodes,
+):
+    """:func:`_one_replicate` when every post reaches every follower after the same delay
+    (feed_reach 1, a fixed delay, fatigue 1, no paid posts and no clicks): the independent
+    cascade, with or without decay and affinity.
 
-    m = metrics_row
-    m[0] = reach
-    m[1] = reach_owned
-    m[2] = reach_paid
-    m[3] = reach_earned
-    m[4] = impressions
-    m[5] = imp_owned
-    m[6] = imp_paid
-    m[7] = imp_earned
-    m[8] = impressions / reach if reach > 0 else np.nan
-    m[9] = shares
-    m[10] = engagements
-    m[11] = engagements_earned
-    m[12] = clicks
-    m[13] = clicks_earned
-    m[14] = conversions
-    m[15] = conversions_earned
-    m[16] = depth
-    m[17] = wiener / pairs if pairs > 0 else np.nan
-    m[18] = t50
-    m[19] = t90
-    m[20] = peak
-    m[21] = shares / impressions if impressions > 0 else np.nan
-    m[22] = from_seed_gen1 / seed_posts if seed_posts > 0 else np.nan
-    m[23] = kf_sum / kf_terms if kf_terms > 0 else np.nan
-    m[24] = seed_posts
-    m[25] = arcs_traversed
-    return t_end
+    Views then arrive in the order they are processed, so a user's first view (reach, its
+    kind, step and seed) is settled by one "seen" bit, and a queued share is final, so whether
+    a user has posted or is queued is one "posted" bit: two bitmaps of n bits, which stay in
+    cache where 32-byte rows per user did not.  Impressions are counted per post.  The coins
+    and the order of events are the general path's, so the outputs are identical to it (tests
+    assert this).  ``seen`` and ``posted`` are all zero on entry and on return.
+    """
+    n = indptr.shape[0] - 1
+    n_steps = share_prob_by_step.shape[0] - 1
+    n_seeds = seeds.shape[0]
+    k_share = hash2(key, _P_SHARE)
+    unit_affinity = True
+    for i in range(affinity.shape[0]):
+        if affinity[i] != 1.0:
+            unit_affinity = False
+    by_segment = reach_seg_row.shape[0] > 1
+    n_touched = 0
+    n_sharers = 0
+    top = 0
+    popped = 0
+    t_hi = 0
+    for i in range(n_seeds):  # seeds never share others' posts
+        v = seeds[i]
+        if random_seed:
+            v = np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+        posted[v >> 6] |= np.uint64(1) << np.uint64(v & 63)
+        if seed_steps[i] <= n_steps:
+            top = _push(head, tail, pool_node, pool_src, pool_next, top, seed_steps[i], v, -1 - i)
+
+    reach_owned = 0
+    reach_earned = 0
+    views_total = 0
+    views_earned = 0
+    arcs_traversed = 0
+    seed_posts = 0
+    from_seed_gen1 = 0
+    stopped = False
+    for t in range(n_steps + 1):
+        if stopped or popped == top:
+            break
+        if t > t_hi:
+            t_hi = t
+        e = head[t]
+        head[t] = -1
+        while e != -1:
+            popped += 1
+            v = pool_node[e]
+            src = pool_src[e]
+            e = pool_next[e]
+            if e != -1:  # the next poster's row of followers
+                vn = pool_node[e]
+                prefetch(indptr, vn)
+                prefetch(indices, indptr[vn])
+            seed_post = src < 0
+            if seed_post:
+                seed_idx = -1 - src
+                seed_posts += 1
+                parent = -1
+                kind = OWNED
+            else:
+                parent = src
+                seed_idx = sh_seed[parent]
+                series_row[5, t] += 1
+                kind = EARNED
+            s = n_sharers
+            n_sharers += 1
+            from_seed_gen1 += _add_sharer(sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, s, v, parent, seed_idx,
+                                          seed_post)
+            if stop_after_sharers > 0 and n_sharers >= stop_after_sharers:
+                stopped = True
+            a0 = indptr[v]
+            a1 = indptr[v + 1]
+            arcs_traversed += a1 - a0
+            tv = t + delay_steps
+            if tv <= n_steps and a1 > a0:
+                if tv > t_hi:
+                    t_hi = tv
+                series_row[2 + kind, tv] += a1 - a0
+                views_total += a1 - a0
+                if kind == EARNED:
+                    views_earned += a1 - a0
+                q = share_prob_by_step[tv]
+                for a in range(a0, a1):
+                    w = np.int64(indices[a])
+                    word = w >> 6
+                    bit = np.uint64(1) << np.uint64(w & 63)
+                    if seen[word] & bit == 0:  # w's first view
+                        seen[word] |= bit
+                        touched[n_touched] = w
+                        n_touched += 1
+                        series_row[0, tv] += 1
+                        if kind == OWNED:
+                            reach_owned += 1
+                        else:
+                            reach_earned += 1
+                            if seed_idx >= 0:
+                                attribution_row[seed_idx] += 1
+                        if by_segment:
+                            reach_seg_row[segment[w]] += 1
+                        if record_nodes:
+                            node_counts[1, w] += 1
+                    if posted[word] & bit == 0:
+                        qw = q
+                        if not unit_affinity:
+                            qw *= affinity[segment[w]]
+                        if uniform(k_share, np.int64(v) * n + w) < qw:
+                            if top == pool_node.shape[0]:
+                                _clear_full_feed(seen, posted, touched, n_touched, pool_node, top)
+                                head[:] = -1
+                                return -1
+                            posted[word] |= bit
+                            top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, s)
+            if stopped:
+                break
+
+    if popped != top:
+        head[:] = -1
+    reach = n_touched
+    if not by_segment:
+        reach_seg_row[0] += reach
+    _clear_full_feed(seen, posted, touched, n_touched, pool_node, top)
+    for i in range(n_seeds):  # seeds whose post falls after the horizon were never queued
+        v = seeds[i]
+        if random_seed:
+            v = np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+        posted[v >> 6] = np.uint64(0)
+    return _finish(
+        key, stream, engagement_rate, step_h, min(t_hi, n_steps), series_row, gen_count, node_counts, record_nodes,
+        sh_node, sh_parent, sh_root, sh_gen, sh_sub, n_sharers, seed_posts, from_seed_gen1, arcs_traversed,
+        reach, reach_owned, 0, reach_earned, views_total, views_earned, 0, 0, 0, 0, metrics_row,
+    )
+
+
+@njit(cache=True)
+def _clear_full_feed(seen, posted, touched, n_touched, pool_node, top):
+    """Zero the bitmaps of a full-feed replicate."""
+    if n_touched * 16 > seen.shape[0] * 64:
+        seen[:] = 0
+    else:
+        _clear_bits(touched, n_touched, seen)
+    for i in range(top):  # every queued user: seeds' posts and shares
+        posted[pool_node[i] >> 6] = np.uint64(0)
 
 
 @njit(cache=True, parallel=True)
@@ -556,7 +736,7 @@ def run_replicates(
     keys, replicate_ids, n_threads,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-    stop_after_sharers, metrics, series, reach_seg, attribution, node_counts, overflow,
+    stop_after_sharers, full_feed, metrics, series, reach_seg, attribution, node_counts, overflow,
     state, touched, bits, pool_node, pool_src, pool_next, sh,
 ):
     """Run the replicates ``replicate_ids`` in parallel, thread ``th`` taking ids[th], ids[th + T], ...
@@ -583,6 +763,9 @@ def run_replicates(
     engagement_rate, click_rate, conversion_rate : funnel probabilities.
     stop_after_sharers : end a replicate once this many users have posted (0: never); its
         metrics then describe the truncated cascade (used to classify outbreaks as large).
+    full_feed : run the full-feed path (:func:`_one_replicate_full_feed`); the caller decides that
+        the model allows it (feed_reach 1, a fixed delay, fatigue 1, no paid posts, no clicks).
+        ``state`` is then not used and may have 0 rows per thread.
     metrics, series, reach_seg, attribution : outputs for all runs (rows replicate_ids written);
         ``series`` may have 0 rows: the time series are then not kept (each thread works in a
         scratch row, so a replicate's cost does not grow with the horizon).
@@ -595,7 +778,8 @@ def run_replicates(
         stamps are replicate indices; ``touched`` int32 (T, n); ``pool_*`` int32 (T, cap): the
         event pool, cap >= seeds + paid impressions + 1 (a replicate needing more is flagged in
         ``overflow`` and must be rerun with a larger pool); ``sh`` int32 (T, 6, n); ``bits``
-        uint64 (T, ceil(n / 64)), all zero: which nodes a replicate touched.
+        uint64 (T, 2, ceil(n / 64)), all zero: which nodes a replicate touched (the full-feed path:
+        seen and posted).
     """
     n_steps = share_prob_by_step.shape[0] - 1
     head = np.empty((n_threads, n_steps + 1), dtype=np.int32)
@@ -611,15 +795,25 @@ def run_replicates(
         slot = th + 0
         while slot < replicate_ids.shape[0]:
             r = replicate_ids[slot]
-            t_end = _one_replicate(
-                r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
-                paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
-                mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
-                fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
-                stop_after_sharers, state[th], touched[th], bits[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
-                sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
-                stream[th], metrics[r], scratch[th], reach_seg[r], attribution[r], node_counts[th], record_nodes,
-            )
+            if full_feed:
+                t_end = _one_replicate_full_feed(
+                    keys[r], indptr, indices, segment, affinity, seeds, seed_steps, random_seed, share_prob_by_step,
+                    fixed_delay_steps, step_h, engagement_rate, stop_after_sharers, bits[th, 0], bits[th, 1],
+                    touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
+                    sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
+                    stream[th], metrics[r], scratch[th], reach_seg[r], attribution[r], node_counts[th], record_nodes,
+                )
+            else:
+                t_end = _one_replicate(
+                    r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
+                    paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
+                    mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
+                    fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
+                    stop_after_sharers, state[th], touched[th], bits[th, 0], head[th], tail[th], pool_node[th],
+                    pool_src[th], pool_next[th], sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5],
+                    gen_count[th], stream[th], metrics[r], scratch[th], reach_seg[r], attribution[r], node_counts[th],
+                    record_nodes,
+                )
             if t_end < 0:
                 overflow[r] = 1
                 scratch[th, :, :] = 0

@@ -170,8 +170,13 @@ def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=No
 
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
          timeseries: bool = True,
-         *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None
-         ) -> SimulationResult:
+         *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None,
+         full_feed: bool | None = None) -> SimulationResult:
+    """The engine behind :func:`simulate` and :func:`simulate_random_seed`.
+
+    The keywords are for tests: ``queue_all`` forces the queue-every-view path, ``pool_cap`` a
+    small event pool, ``full_feed=False`` the general path where the full-feed one would run.
+    """
     if not isinstance(graph, SocialGraph):
         raise InvalidParameterError(f"graph must be a SocialGraph; got {type(graph).__name__}")
     if not isinstance(model, (CascadeModel, ThresholdModel)):
@@ -252,15 +257,20 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     if pool_cap is None:
         pool_cap = min(full_cap, 2 * graph.n_nodes + fixed_events + 1024)
     pool_cap = max(int(pool_cap), fixed_events)  # (a smaller pool_cap is for tests of the rerun path)
+    # Every post reaches every follower after the same delay and nothing needs a user's view
+    # count: the kernel's full-feed path (the same results, two bits per user instead of a row).
+    allowed = (cascade and not queue_all and model.feed_reach >= 1.0 and fixed_delay > 0 and model.click_rate == 0.0
+               and paid_counts.sum() == 0)
+    full_feed = bool(allowed) if full_feed is None else bool(full_feed and allowed)
     overflow = np.zeros(runs, dtype=np.uint8)
     node_counts_total = np.zeros((2, graph.n_nodes if node_stats else 0), dtype=np.int64)
 
     def buffers(n_threads: int, cap: int) -> dict:
         """Per-thread O(n) buffers, allocated once and shared by every batch (see run_replicates)."""
         n = graph.n_nodes
-        return {"state": zeroed((n_threads, n, K.NODE_STATE_COLUMNS), np.int32),
+        return {"state": zeroed((n_threads, 0 if full_feed else n, K.NODE_STATE_COLUMNS), np.int32),
                 "touched": np.empty((n_threads, n), dtype=np.int32),
-                "bits": np.zeros((n_threads, (n + 63) // 64), dtype=np.uint64),
+                "bits": np.zeros((n_threads, 2, (n + 63) // 64), dtype=np.uint64),
                 "pool": [np.empty((n_threads, cap), dtype=np.int32) for _ in range(3)],
                 "sh": np.empty((n_threads, 6, n), dtype=np.int32)}
 
@@ -274,7 +284,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
             float(model.feed_reach), delay_cdf, delay_guide, float(model.step), fixed_delay,
             threshold_rule, float(threshold_value),
             float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
-            int(stop_after_sharers), metrics, series, reach_seg, attribution, node_counts, overflow,
+            int(stop_after_sharers), full_feed, metrics, series, reach_seg, attribution, node_counts, overflow,
             buf["state"], buf["touched"], buf["bits"], *buf["pool"], buf["sh"],
         )
         node_counts_total[...] += node_counts.sum(axis=0)
