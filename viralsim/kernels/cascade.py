@@ -75,6 +75,7 @@ NODE_STATE_COLUMNS = _NSTATE
 
 _NEVER = 2_000_000_000
 _AHEAD = 8  # rows of followers' state prefetched ahead of the arc being processed
+_EVENTS_AHEAD = 4  # events ahead whose poster's row of followers is prefetched (full-feed path)
 
 # purpose constants for sub-keys of a replicate key
 _P_REACH = 1
@@ -631,13 +632,16 @@ def _one_replicate_full_feed(
         head[t] = -1
         while e != -1:
             popped += 1
+            e_at = e
             v = pool_node[e]
             src = pool_src[e]
             e = pool_next[e]
-            if e != -1:  # the next poster's row of followers
-                vn = pool_node[e]
-                prefetch(indptr, vn)
-                prefetch(indices, indptr[vn])
+            # with one delay, events are popped in the order they were queued: warm the rows of
+            # followers of the posters 4 and 8 events on (indptr first, then the row it points at)
+            if e_at + 2 * _EVENTS_AHEAD < top:
+                prefetch(indptr, pool_node[e_at + 2 * _EVENTS_AHEAD])
+            if e_at + _EVENTS_AHEAD < top:
+                prefetch(indices, indptr[pool_node[e_at + _EVENTS_AHEAD]])
             seed_post = src < 0
             if seed_post:
                 seed_idx = -1 - src
@@ -667,21 +671,17 @@ def _one_replicate_full_feed(
                 if kind == EARNED:
                     views_earned += a1 - a0
                 q = share_prob_by_step[tv]
+                first_views = n_touched
                 for a in range(a0, a1):
                     w = np.int64(indices[a])
                     word = w >> 6
                     bit = np.uint64(1) << np.uint64(w & 63)
-                    if seen[word] & bit == 0:  # w's first view
-                        seen[word] |= bit
-                        touched[n_touched] = w
-                        n_touched += 1
-                        series_row[0, tv] += 1
-                        if kind == OWNED:
-                            reach_owned += 1
-                        else:
-                            reach_earned += 1
-                            if seed_idx >= 0:
-                                attribution_row[seed_idx] += 1
+                    # w's first view, without a branch (it would be mispredicted about half the time)
+                    new = np.int64(((seen[word] >> np.uint64(w & 63)) & np.uint64(1)) ^ np.uint64(1))
+                    seen[word] |= bit
+                    touched[n_touched] = w
+                    n_touched += new
+                    if (by_segment or record_nodes) and new == 1:
                         if by_segment:
                             reach_seg_row[segment[w]] += 1
                         if record_nodes:
@@ -697,6 +697,14 @@ def _one_replicate_full_feed(
                                 return -1
                             posted[word] |= bit
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, s)
+                first_views = n_touched - first_views
+                series_row[0, tv] += first_views
+                if kind == OWNED:
+                    reach_owned += first_views
+                else:
+                    reach_earned += first_views
+                    if seed_idx >= 0:
+                        attribution_row[seed_idx] += first_views
             if stopped:
                 break
 
@@ -775,7 +783,7 @@ def run_replicates(
         per simulation by the caller and reused by every batch of replicates (numpy gives large
         arrays huge pages; allocating them here faulted 4 KiB pages one by one on every call).
         ``state`` int32 (T, n, 8) must be all zero at the first call and keeps working because
-        stamps are replicate indices; ``touched`` int32 (T, n); ``pool_*`` int32 (T, cap): the
+        stamps are replicate indices; ``touched`` int32 (T, n + 1); ``pool_*`` int32 (T, cap): the
         event pool, cap >= seeds + paid impressions + 1 (a replicate needing more is flagged in
         ``overflow`` and must be rerun with a larger pool); ``sh`` int32 (T, 6, n); ``bits``
         uint64 (T, 2, ceil(n / 64)), all zero: which nodes a replicate touched (the full-feed path:

@@ -269,7 +269,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
         """Per-thread O(n) buffers, allocated once and shared by every batch (see run_replicates)."""
         n = graph.n_nodes
         return {"state": zeroed((n_threads, 0 if full_feed else n, K.NODE_STATE_COLUMNS), np.int32),
-                "touched": np.empty((n_threads, n), dtype=np.int32),
+                "touched": np.empty((n_threads, n + 1), dtype=np.int32),  # + 1: full-feed writes before it counts
                 "bits": np.zeros((n_threads, 2, (n + 63) // 64), dtype=np.uint64),
                 "pool": [np.empty((n_threads, cap), dtype=np.int32) for _ in range(3)],
                 "sh": np.empty((n_threads, 6, n), dtype=np.int32)}
