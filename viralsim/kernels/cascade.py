@@ -525,6 +525,7 @@ def _one_replicate(
     conversions = 0
     conversions_earned = 0
     p_no_conv_log = math.log1p(-conversion_rate) if conversion_rate < 1.0 else -np.inf
+    by_segment = reach_seg_row.shape[0] > 1  # else the one segment's reach is the reach
     if n_touched * 16 > n:  # dense: visit in node order (sweep the bitmap)
         _in_node_order(touched, bits)
     else:
@@ -545,7 +546,8 @@ def _one_replicate(
         else:
             reach_earned += 1
         series_row[0, state[w, _FIRST_T]] += 1
-        reach_seg_row[segment[w]] += 1
+        if by_segment:
+            reach_seg_row[segment[w]] += 1
         if fk == EARNED and state[w, _FIRST_SEED] >= 0:
             attribution_row[state[w, _FIRST_SEED]] += 1
         ne = state[w, _EARNED]
@@ -567,6 +569,8 @@ def _one_replicate(
                         conversions_earned += 1
         if record_nodes:
             node_counts[1, w] += 1
+    if not by_segment:
+        reach_seg_row[0] += reach
     return _finish(
         key, stream, engagement_rate, step_h, t_end, series_row, gen_count, node_counts, record_nodes,
         sh_node, sh_parent, sh_root, sh_gen, sh_sub, n_sharers, seed_posts, from_seed_gen1, arcs_traversed,
