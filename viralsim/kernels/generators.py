@@ -252,11 +252,11 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
     half = k // 2
     arena, top, meta = _adj_init(n, k + 4, room)
     max_cap = k + 4
-    for u in range(n):  # the lattice, written straight into each node's block
-        s = meta[u, 0]
-        for j in range(1, half + 1):
-            arena[s + 2 * j - 2] = (u + j) % n
-            arena[s + 2 * j - 1] = (u - j) % n
+    for u in range(n):  # the lattice, written straight into each node's block, in increasing order
+        s = meta[u, 0]  # away from the ends of the ring, so that most rows need no sort at the end
+        for j in range(half):
+            arena[s + j] = (u - half + j) % n
+            arena[s + half + j] = (u + 1 + j) % n
         meta[u, 2] = 2 * half
     if rewire_prob > 0.0:
         for j in range(1, half + 1):
