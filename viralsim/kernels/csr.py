@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .memory import prefetch
+from .memory import huge_copy, huge_empty, huge_zeros, prefetch
 from .rng import next_below, seed_stream
 
 _AHEAD = 8  # arcs ahead: fill[] two stages ahead, then the indices slot it points at
@@ -49,7 +49,7 @@ def csr_from_arcs(n, src, dst, symmetric):
     costs O(d log d) per row of d arcs.
     """
     m_in = src.shape[0]
-    counts = np.zeros(n + 1, dtype=np.int64)
+    counts = huge_zeros(n + 1, np.int64)
     self_loops = 0
     for i in range(m_in):
         u = src[i]
@@ -63,8 +63,8 @@ def csr_from_arcs(n, src, dst, symmetric):
     for i in range(n):
         counts[i + 1] += counts[i]
     total = counts[n]
-    indices = np.empty(total, dtype=np.int32)
-    fill = counts[:n].copy()
+    indices = huge_empty(total, np.int32)
+    fill = huge_copy(counts[:n])
     for i in range(m_in):
         if i + 2 * _AHEAD < m_in:  # the counting sort's writes land at random rows
             prefetch(fill, dst[i + 2 * _AHEAD])
@@ -84,7 +84,7 @@ def csr_from_arcs(n, src, dst, symmetric):
             indices[fill[v]] = u
             fill[v] += 1
     # sort rows that need it, then drop duplicates (adjacent now), compacting in place
-    indptr = np.empty(n + 1, dtype=np.int64)
+    indptr = huge_empty(n + 1, np.int64)
     indptr[0] = 0
     write = 0
     for u in range(n):
@@ -118,13 +118,13 @@ def csr_from_arcs(n, src, dst, symmetric):
 def reverse_csr(n, indptr, indices):
     """The transpose (in-arcs) of a CSR graph, rows sorted."""
     m = indices.shape[0]
-    counts = np.zeros(n + 1, dtype=np.int64)
+    counts = huge_zeros(n + 1, np.int64)
     for j in range(m):
         counts[indices[j] + 1] += 1
     for i in range(n):
         counts[i + 1] += counts[i]
-    rindices = np.empty(m, dtype=np.int32)
-    fill = counts[:n].copy()
+    rindices = huge_empty(m, np.int32)
+    fill = huge_copy(counts[:n])
     for u in range(n):
         for j in range(indptr[u], indptr[u + 1]):
             v = indices[j]

@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from .csr import sort_row
+from .memory import huge_empty, huge_zeros
 from .rng import geometric_skip, next_below, next_uniform, seed_stream
 
 
@@ -37,12 +38,12 @@ def _adj_init(n, block, room):
     node costs one cache miss rather than three.  Returns ``(arena, top, meta)``, ``top`` being
     the first free slot.
     """
-    meta = np.empty((n, 3), dtype=np.int64)
+    meta = huge_empty((n, 3), np.int64)
     for u in range(n):
         meta[u, 0] = u * block
         meta[u, 1] = block
         meta[u, 2] = 0
-    arena = np.empty(np.int64(n * block * (1.0 + 1.5 * room)) + 16, dtype=np.int32)  # homes + moved blocks
+    arena = huge_empty(np.int64(n * block * (1.0 + 1.5 * room)) + 16, np.int32)  # homes + moved blocks
     return arena, n * block, meta
 
 
@@ -90,10 +91,10 @@ def _adj_remove(arena, meta, u, v):
 def adjacency_csr(arena, meta):
     """CSR ``(indptr, indices)`` with sorted rows from an adjacency arena (which it consumes)."""
     n = meta.shape[0]
-    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr = huge_zeros(n + 1, np.int64)
     for u in range(n):
         indptr[u + 1] = indptr[u] + meta[u, 2]
-    indices = np.empty(indptr[n], dtype=np.int32)
+    indices = huge_empty(indptr[n], np.int32)
     for u in range(n):
         s = meta[u, 0]
         a = indptr[u]
@@ -134,7 +135,7 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
         first, offset, n_edges = m + 1, 0, m + m * (n - m - 1)
     else:
         first, offset, n_edges = m, m, m * (n - m)
-    pool = np.empty(offset + 2 * n_edges, dtype=np.int32)
+    pool = huge_empty(offset + 2 * n_edges, np.int32)
     track = triangle_prob > 0.0
     arena, top, meta = _adj_init(n if track else 0, 2 * m, room)
     max_cap = 2 * m
@@ -221,10 +222,10 @@ def growth_csr(n, m, star_start, pool, arena, meta):
     """
     first = m + 1 if star_start else m
     own0 = 2 * m if star_start else m
-    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr = huge_zeros(n + 1, np.int64)
     for u in range(n):
         indptr[u + 1] = indptr[u] + (m if u >= first else 0) + meta[u, 2]
-    indices = np.empty(indptr[n], dtype=np.int32)
+    indices = huge_empty(indptr[n], np.int32)
     for u in range(n):
         a = indptr[u]
         if u >= first:
@@ -315,7 +316,7 @@ def block_pairs_ends(key, sizes, probs, directed, room):
             elif directed or r < s:
                 expected += probs[r, s] * sizes[r] * float(sizes[s])
     capacity = np.int64(room * (expected + 8.0 * math.sqrt(expected) + 64.0))
-    ends = np.empty(2 * capacity, dtype=np.int32)
+    ends = huge_empty(2 * capacity, np.int32)
     used = 0
     state = np.zeros(1, dtype=np.uint64)
     for r in range(n_blocks):
@@ -367,7 +368,7 @@ def chung_lu_ends(key, weights, room):
     total = 0.0
     for i in range(n):
         total += weights[i]
-    ends = np.empty(2 * np.int64(room * (total / 2.0 + 8.0 * math.sqrt(total / 2.0) + 64.0)), dtype=np.int32)
+    ends = huge_empty(2 * np.int64(room * (total / 2.0 + 8.0 * math.sqrt(total / 2.0) + 64.0)), np.int32)
     used = 0
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
@@ -407,8 +408,8 @@ def follower_ends(key, n, m, reciprocity, room):
     for v in range(n):
         follows += min(v, m)
     expected = follows * (1.0 + reciprocity)
-    ends = np.empty(2 * np.int64(room * (expected + 8.0 * math.sqrt(expected) + 64.0)), dtype=np.int32)
-    pool = np.empty(n + 2 * follows, dtype=np.int32)
+    ends = huge_empty(2 * np.int64(room * (expected + 8.0 * math.sqrt(expected) + 64.0)), np.int32)
+    pool = huge_empty(n + 2 * follows, np.int32)
     pooled = 0
     used = 0
     chosen = np.empty(max(m, 1), dtype=np.int32)

@@ -1,19 +1,30 @@
-"""Memory hints for the kernels: a software prefetch numba does not expose itself.
+"""Memory hints for the kernels, which numba does not expose itself.
 
-Cascades and graph growth read rows of big arrays at random places (a follower's state, a node's
-neighbours).  Issuing the load of a row a few iterations before it is needed lets the cache
-misses of several rows overlap instead of following one another.  A prefetch never changes a
-result: it only warms the cache.
+* :func:`prefetch`: cascades and graph growth read rows of big arrays at random places (a
+  follower's state, a node's neighbours).  Issuing the load of a row a few iterations before it
+  is needed lets the cache misses of several rows overlap instead of following one another.
+* :func:`advise_huge_pages`: arrays allocated inside a kernel get 4 KiB pages, each faulted in
+  on first touch and each a TLB entry; numpy asks Linux for 2 MiB pages for its large arrays,
+  and this gives a kernel's own large arrays the same advice.
+
+Neither changes a result.
 """
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["prefetch"]
+__all__ = ["advise_huge_pages", "huge_copy", "huge_empty", "huge_zeros", "prefetch"]
+
+_LINUX = sys.platform.startswith("linux")
+_HUGE_PAGE = 2 * 1024 * 1024
+_MADV_HUGEPAGE = 14  # <sys/mman.h> on Linux
 
 
 @intrinsic
@@ -42,3 +53,59 @@ def prefetch(typingctx, array, index):
         return context.get_dummy_value()
 
     return types.void(array, index), codegen
+
+
+@intrinsic
+def advise_huge_pages(typingctx, array):
+    """Ask Linux to back ``array``'s whole 2 MiB pages with huge pages (``madvise(MADV_HUGEPAGE)``).
+
+    Call it right after allocating, before the array is written: it takes effect as the pages
+    are first touched.  Arrays under two huge pages, and other systems, are left alone.
+    """
+    if not isinstance(array, types.Array):
+        return None
+
+    def codegen(context, builder, signature, args):
+        if not _LINUX:
+            return context.get_dummy_value()
+        array_type = signature.args[0]
+        ary = context.make_array(array_type)(context, builder, args[0])
+        i64 = ir.IntType(64)
+        data = builder.ptrtoint(ary.data, i64)
+        itemsize = context.get_abi_sizeof(context.get_data_type(array_type.dtype))
+        nbytes = builder.mul(ary.nitems, ir.Constant(i64, itemsize))
+        mask = ir.Constant(i64, ~(_HUGE_PAGE - 1) & 0xFFFFFFFFFFFFFFFF)
+        start = builder.and_(builder.add(data, ir.Constant(i64, _HUGE_PAGE - 1)), mask)  # first whole page
+        end = builder.and_(builder.add(data, nbytes), mask)
+        with builder.if_then(builder.icmp_unsigned(">", end, start), likely=False):
+            byte_ptr = ir.IntType(8).as_pointer()
+            i32 = ir.IntType(32)
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(i32, [byte_ptr, i64, i32]), "madvise")
+            builder.call(fn, [builder.inttoptr(start, byte_ptr), builder.sub(end, start), ir.Constant(i32, _MADV_HUGEPAGE)])
+        return context.get_dummy_value()
+
+    return types.void(array), codegen
+
+
+@njit(cache=True, inline="always")
+def huge_empty(shape, dtype):
+    """``np.empty(shape, dtype)`` advised to get huge pages: for a kernel's large work arrays."""
+    out = np.empty(shape, dtype)
+    advise_huge_pages(out)
+    return out
+
+
+@njit(cache=True, inline="always")
+def huge_zeros(size, dtype):
+    """A zero 1-d array of ``size`` advised to get huge pages before it is written."""
+    out = huge_empty(size, dtype)
+    out[:] = 0
+    return out
+
+
+@njit(cache=True, inline="always")
+def huge_copy(array):
+    """A copy of a 1-d array, advised to get huge pages before it is written."""
+    out = huge_empty(array.shape[0], array.dtype)
+    out[:] = array
+    return out
