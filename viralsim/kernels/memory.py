@@ -46,8 +46,10 @@ def prefetch(typingctx, array, index):
                                        wraparound=False)
         byte_ptr = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]), "llvm.prefetch.p0")
+        # declare_intrinsic mangles the name for the pointer type as llvmlite's IR spells it
+        # (llvm.prefetch.p0i8 with typed pointers; newer LLVMs upgrade it to .p0)
+        fn = builder.module.declare_intrinsic(
+            "llvm.prefetch", [byte_ptr], ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]))
         # (address, rw = 1 write, locality = 3 keep, cache type = 1 data)
         builder.call(fn, [builder.bitcast(ptr, byte_ptr), ir.Constant(i32, 1), ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
