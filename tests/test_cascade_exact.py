@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from naive import ic_activation_probabilities, lt_activation_probabilities, mean_pairwise_distance
+from same import assert_same_results
 from viralsim.graph import SocialGraph, erdos_renyi, follower, segmented
 from viralsim.model import CascadeModel, PaidPlacement, ThresholdModel, simulate
 from viralsim.model.simulate import _run
@@ -117,28 +118,9 @@ def test_fast_path_equals_queue_every_view_when_fatigue_is_one():
     paid = (PaidPlacement(4.0, 500), PaidPlacement(9.0, 200))
     a = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], paid, True, queue_all=False)
     b = _run(g, model, seeds, False, 40, 9, None, None, [0.0, 3.0, 10.0], paid, True, queue_all=True)
-    for k in a.metrics:
-        np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
-    for k in a.timeseries:
-        np.testing.assert_array_equal(a.timeseries[k], b.timeseries[k], err_msg=k)
-    np.testing.assert_array_equal(a.attribution, b.attribution)
-    np.testing.assert_array_equal(a.node_share_prob, b.node_share_prob)
+    assert_same_results(a, b)
     assert a.metrics["shares"].mean() > 10  # the comparison exercised real cascades
 
-
-
-def _same_results(a, b):
-    for k in a.metrics:
-        np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
-    for k in a.diagnostics:
-        np.testing.assert_array_equal(a.diagnostics[k], b.diagnostics[k], err_msg=k)
-    for k in a.timeseries:
-        np.testing.assert_array_equal(a.timeseries[k], b.timeseries[k], err_msg=k)
-    np.testing.assert_array_equal(a.attribution, b.attribution)
-    np.testing.assert_array_equal(a.reach_by_segment, b.reach_by_segment)
-    if a.node_share_prob is not None:
-        np.testing.assert_array_equal(a.node_share_prob, b.node_share_prob)
-        np.testing.assert_array_equal(a.node_reach_prob, b.node_reach_prob)
 
 
 FULL_FEED_CASES = {
@@ -168,7 +150,7 @@ def test_full_feed_path_equals_general_path(case):
     args = (g, model, np.array(seeds, dtype=np.int64), random_seed, 60, 21, None, None, seed_times, (), True)
     lean = _run(*args, **kw)
     general = _run(*args, **kw, full_feed=False)
-    _same_results(lean, general)
+    assert_same_results(lean, general)
     assert lean.metrics["shares"].mean() > 20  # real cascades were compared
 
 
@@ -213,11 +195,5 @@ def test_pool_overflow_reruns_give_identical_numbers(fatigue):
     args = (g, model, np.array([0, 7]), False, 30, 3, None, None, None, (), True)
     ref = _run(*args)
     small = _run(*args, pool_cap=50)
-    for k in ref.metrics:
-        np.testing.assert_array_equal(ref.metrics[k], small.metrics[k], err_msg=k)
-    for k in ref.timeseries:
-        np.testing.assert_array_equal(ref.timeseries[k], small.timeseries[k], err_msg=k)
-    np.testing.assert_array_equal(ref.attribution, small.attribution)
-    np.testing.assert_array_equal(ref.node_share_prob, small.node_share_prob)
-    np.testing.assert_array_equal(ref.node_reach_prob, small.node_reach_prob)
+    assert_same_results(ref, small)
     assert ref.metrics["shares"].mean() > 50  # replicates that cannot fit 50 queued events

@@ -12,6 +12,7 @@ from scipy.stats import norm
 
 from viralsim.errors import InvalidParameterError
 from viralsim.graph import SocialGraph
+from same import assert_same_results
 from viralsim.model import CascadeModel, PaidPlacement, SimulationResult, Summary, ThresholdModel, simulate, summarize
 
 RUNS = 20_000
@@ -178,15 +179,6 @@ def test_summary_fields_and_undefined_metrics():
 
 
 # ---- determinism ------------------------------------------------------------------------------
-def _assert_same(a, b):
-    for k in a.metrics:
-        np.testing.assert_array_equal(a.metrics[k], b.metrics[k], err_msg=k)
-    for k in a.timeseries:
-        np.testing.assert_array_equal(a.timeseries[k], b.timeseries[k], err_msg=k)
-    np.testing.assert_array_equal(a.attribution, b.attribution)
-    np.testing.assert_array_equal(a.reach_by_segment, b.reach_by_segment)
-
-
 @pytest.mark.parametrize("model", [FULL, CascadeModel.independent_cascade(0.1, horizon=60),
                                    ThresholdModel(rule="fraction", feed_reach=0.8, delay_sigma=0.5, horizon=60)],
                          ids=["full", "ic", "threshold"])
@@ -197,8 +189,8 @@ def test_same_seed_same_numbers_whatever_the_thread_count(ba_graph, model):
     one = simulate(ba_graph, model, seeds, runs=64, seed=12, threads=1)
     two = simulate(ba_graph, model, seeds, runs=64, seed=12, threads=2)
     again = simulate(ba_graph, model, seeds, runs=64, seed=12, threads=2, progress=lambda n: None)
-    _assert_same(one, two)
-    _assert_same(one, again)
+    assert_same_results(one, two)
+    assert_same_results(one, again)
     other = simulate(ba_graph, model, seeds, runs=64, seed=13)
     assert not np.array_equal(one.metrics["reach"], other.metrics["reach"])
 

@@ -183,6 +183,15 @@ def _push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
 
 
 @njit(cache=True, inline="always")
+def _seed_node(key, seeds, i, random_seed, n):
+    """Seed i of the replicate keyed ``key``: ``seeds[i]``, or a uniformly random user drawn from
+    the key when ``random_seed`` (the percolation setting)."""
+    if random_seed:
+        return np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+    return np.int64(seeds[i])
+
+
+@njit(cache=True, inline="always")
 def _add_sharer(sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, s, v, parent, seed_idx, seed_post):
     """Enter user v as sharer ``s`` (its post: a seed's own if ``seed_post``, else a share of
     sharer ``parent``'s post, or of a paid post when parent is -1).  Returns 1 if this is a
@@ -349,9 +358,7 @@ def _one_replicate(
 
     # seeds: reserved (they post their own content once, never share others'), post queued
     for i in range(n_seeds):
-        v = seeds[i]
-        if random_seed:
-            v = np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+        v = _seed_node(key, seeds, i, random_seed, n)
         n_touched = _touch(state, v, stamp, aux0, touched, n_touched, bits)
         state[v, _SHARER] = -2
         if seed_steps[i] <= n_steps:
@@ -612,9 +619,7 @@ def _one_replicate_full_feed(
     popped = 0
     t_hi = 0
     for i in range(n_seeds):  # seeds never share others' posts
-        v = seeds[i]
-        if random_seed:
-            v = np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+        v = _seed_node(key, seeds, i, random_seed, n)
         posted[v >> 6] |= np.uint64(1) << np.uint64(v & 63)
         if seed_steps[i] <= n_steps:
             top = _push(head, tail, pool_node, pool_src, pool_next, top, seed_steps[i], v, -1 - i)
@@ -719,9 +724,7 @@ def _one_replicate_full_feed(
         reach_seg_row[0] += reach
     _clear_full_feed(seen, posted, touched, n_touched, pool_node, top)
     for i in range(n_seeds):  # seeds whose post falls after the horizon were never queued
-        v = seeds[i]
-        if random_seed:
-            v = np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+        v = _seed_node(key, seeds, i, random_seed, n)
         posted[v >> 6] = np.uint64(0)
     return _finish(
         key, stream, engagement_rate, step_h, min(t_hi, n_steps), series_row, gen_count, node_counts, record_nodes,
