@@ -186,12 +186,15 @@ def test_certain_sharing_on_the_facebook_graph_matches_networkx_bfs():
     np.testing.assert_array_equal(res.timeseries["reach"][0], reach_by_step)
 
 
-@pytest.mark.parametrize("fatigue", [1.0, 0.7])
+@pytest.mark.parametrize("fatigue", [1.0, 0.7, "full-feed"])
 def test_pool_overflow_reruns_give_identical_numbers(fatigue):
     # a pool far too small for most replicates: they are rerun with the full pool, same keys
     g = SocialGraph.from_networkx(nx.barabasi_albert_graph(1500, 4, seed=5))
-    model = CascadeModel(stickiness=0.3, fatigue=fatigue, feed_reach=0.8, delay_sigma=0.5, click_rate=0.1,
-                         conversion_rate=0.2, horizon=40.0)
+    if fatigue == "full-feed":  # the independent cascade's path, cut short the same way
+        model = CascadeModel.independent_cascade(0.3, horizon=40.0)
+    else:
+        model = CascadeModel(stickiness=0.3, fatigue=fatigue, feed_reach=0.8, delay_sigma=0.5, click_rate=0.1,
+                             conversion_rate=0.2, horizon=40.0)
     args = (g, model, np.array([0, 7]), False, 30, 3, None, None, None, (), True)
     ref = _run(*args)
     small = _run(*args, pool_cap=50)

@@ -317,7 +317,7 @@ def _finish(
 
 @njit(cache=True)
 def _one_replicate(
-    r, key, indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
+    r, key, indptr, indices, in_degree, segment, affinity, unit_affinity, seeds, seed_steps, random_seed,
     paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
@@ -343,10 +343,6 @@ def _one_replicate(
     k_ptarget = hash2(key, _P_PAID_TARGET)
     k_pshare = hash2(key, _P_PAID_SHARE)
     fast = mode == MODE_CASCADE and not queue_all
-    unit_affinity = True  # skip a per-arc segment lookup when every multiplier is 1
-    for i in range(affinity.shape[0]):
-        if affinity[i] != 1.0:
-            unit_affinity = False
     aux0 = _NEVER if fast else 0
     # head[] is all -1 between replicates (each drained bucket is cleared; early exits clear all),
     # so a replicate costs O(steps it reaches), not O(horizon)
@@ -588,9 +584,9 @@ def _one_replicate(
 
 @njit(cache=True)
 def _one_replicate_full_feed(
-    key, indptr, indices, segment, affinity, seeds, seed_steps, random_seed, share_prob_by_step, delay_steps,
-    step_h, engagement_rate, stop_after_sharers, seen, posted, touched, head, tail, pool_node, pool_src, pool_next,
-    sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
+    key, indptr, indices, segment, affinity, unit_affinity, seeds, seed_steps, random_seed, share_prob_by_step,
+    delay_steps, step_h, engagement_rate, stop_after_sharers, seen, posted, touched, head, tail, pool_node, pool_src,
+    pool_next, sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, gen_count, stream,
     metrics_row, series_row, reach_seg_row, attribution_row, node_counts, record_nodes,
 ):
     """:func:`_one_replicate` when every post reaches every follower after the same delay
@@ -608,10 +604,6 @@ def _one_replicate_full_feed(
     n_steps = share_prob_by_step.shape[0] - 1
     n_seeds = seeds.shape[0]
     k_share = hash2(key, _P_SHARE)
-    unit_affinity = True
-    for i in range(affinity.shape[0]):
-        if affinity[i] != 1.0:
-            unit_affinity = False
     by_segment = reach_seg_row.shape[0] > 1
     n_touched = 0
     n_sharers = 0
@@ -690,18 +682,16 @@ def _one_replicate_full_feed(
                     seen[word] |= bit
                     touched[n_touched] = w
                     n_touched += new
-                    if (by_segment or record_nodes) and new == 1:
-                        if by_segment:
-                            reach_seg_row[segment[w]] += 1
-                        if record_nodes:
-                            node_counts[1, w] += 1
+                    if by_segment and new == 1:
+                        reach_seg_row[segment[w]] += 1
                     if posted[word] & bit == 0:
                         qw = q
                         if not unit_affinity:
                             qw *= affinity[segment[w]]
                         if uniform(k_share, np.int64(v) * n + w) < qw:
                             if top == pool_node.shape[0]:
-                                _clear_full_feed(seen, posted, touched, n_touched, pool_node, top)
+                                _clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched,
+                                                 pool_node, top)
                                 head[:] = -1
                                 return -1
                             posted[word] |= bit
@@ -722,10 +712,10 @@ def _one_replicate_full_feed(
     reach = n_touched
     if not by_segment:
         reach_seg_row[0] += reach
-    _clear_full_feed(seen, posted, touched, n_touched, pool_node, top)
-    for i in range(n_seeds):  # seeds whose post falls after the horizon were never queued
-        v = _seed_node(key, seeds, i, random_seed, n)
-        posted[v >> 6] = np.uint64(0)
+    if record_nodes:  # per-thread tallies: only a replicate that completes may add to them
+        for i in range(n_touched):
+            node_counts[1, touched[i]] += 1
+    _clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched, pool_node, top)
     return _finish(
         key, stream, engagement_rate, step_h, min(t_hi, n_steps), series_row, gen_count, node_counts, record_nodes,
         sh_node, sh_parent, sh_root, sh_gen, sh_sub, n_sharers, seed_posts, from_seed_gen1, arcs_traversed,
@@ -734,14 +724,17 @@ def _one_replicate_full_feed(
 
 
 @njit(cache=True)
-def _clear_full_feed(seen, posted, touched, n_touched, pool_node, top):
-    """Zero the bitmaps of a full-feed replicate."""
+def _clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched, pool_node, top):
+    """Zero the bitmaps of a full-feed replicate, finished or cut short by a full pool."""
     if n_touched * 16 > seen.shape[0] * 64:
         seen[:] = 0
     else:
         _clear_bits(touched, n_touched, seen)
     for i in range(top):  # every queued user: seeds' posts and shares
         posted[pool_node[i] >> 6] = np.uint64(0)
+    for i in range(seeds.shape[0]):  # and the seeds, some of whose posts may fall after the horizon
+        v = _seed_node(key, seeds, i, random_seed, n)
+        posted[v >> 6] = np.uint64(0)
 
 
 @njit(cache=True, parallel=True)
@@ -803,6 +796,7 @@ def run_replicates(
     stream = np.empty((n_threads, 1), dtype=np.uint64)
     record_nodes = node_counts.shape[2] > 0
     record_series = series.shape[0] > 0
+    unit_affinity = np.all(affinity == 1.0)  # skip a per-arc segment lookup when every multiplier is 1
     scratch = np.zeros((n_threads, series.shape[1], n_steps + 1), dtype=np.int32)
     for th in prange(n_threads):
         head[th, :] = -1
@@ -812,16 +806,16 @@ def run_replicates(
             r = replicate_ids[slot]
             if full_feed:
                 t_end = _one_replicate_full_feed(
-                    keys[r], indptr, indices, segment, affinity, seeds, seed_steps, random_seed, share_prob_by_step,
-                    fixed_delay_steps, step_h, engagement_rate, stop_after_sharers, bits[th, 0], bits[th, 1],
-                    touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
+                    keys[r], indptr, indices, segment, affinity, unit_affinity, seeds, seed_steps, random_seed,
+                    share_prob_by_step, fixed_delay_steps, step_h, engagement_rate, stop_after_sharers, bits[th, 0],
+                    bits[th, 1], touched[th], head[th], tail[th], pool_node[th], pool_src[th], pool_next[th],
                     sh[th, 0], sh[th, 1], sh[th, 2], sh[th, 3], sh[th, 4], sh[th, 5], gen_count[th],
                     stream[th], metrics[r], scratch[th], reach_seg[r], attribution[r], node_counts[th], record_nodes,
                 )
             else:
                 t_end = _one_replicate(
-                    r, keys[r], indptr, indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
-                    paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
+                    r, keys[r], indptr, indices, in_degree, segment, affinity, unit_affinity, seeds, seed_steps,
+                    random_seed, paid_steps, paid_counts, paid_segment, seg_indptr, seg_nodes,
                     mode, queue_all, share_prob_by_step, fatigue, feed_reach, delay_cdf, delay_guide, step_h,
                     fixed_delay_steps, threshold_rule, threshold_value, engagement_rate, click_rate, conversion_rate,
                     stop_after_sharers, state[th], touched[th], bits[th, 0], head[th], tail[th], pool_node[th],
