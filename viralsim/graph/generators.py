@@ -284,10 +284,11 @@ def estimate_graph_bytes(kind: str, n: int, **params) -> int:
     Most generators emit an interleaved int32 edge array (8 bytes per pair) and build CSR from
     it by a counting pass (an int32 array of the arcs, counted twice here to leave room for the
     copy made when duplicates are dropped, plus four int64 arrays of n + 1).
-    ``holme_kim`` and ``watts_strogatz`` keep an adjacency arena (2.5 x block int32 slots per
-    node plus 24 bytes of block metadata) and copy it into the int32 CSR; ``holme_kim`` also
-    holds its attachment pool (its nodes' own targets) while doing so, ``follower`` its pool of
-    n + 2 m n int32 entries.  Expected
+    ``holme_kim`` keeps an adjacency arena (2.5 x block int32 slots per node plus 24 bytes of
+    block metadata) and copies it into the int32 CSR while holding its attachment pool (its
+    nodes' own targets); ``watts_strogatz`` keeps a bit per lattice edge, a degree change per
+    node and its rewired edges, with a hash set of them (at most 32 bytes per rewiring) and
+    then the CSR; ``follower`` holds its pool of n + 2 m n int32 entries.  Expected
     sizes plus 8 standard deviations of room for the random ones; the finished graph alone
     needs 4 bytes per arc and 8 per node.
     """
@@ -302,8 +303,11 @@ def estimate_graph_bytes(kind: str, n: int, **params) -> int:
         arena = 4.0 * 2.5 * n * 2 * p["m"] + 24.0 * n
         need = ends + arena + 4.0 * arcs + 8.0 * n
     elif kind == "watts_strogatz":
-        arena = 4.0 * 2.5 * n * (p["k"] + 4) + 24.0 * n
-        need = arena + 4.0 * arcs + 8.0 * n
+        lattice = n * (p["k"] // 2)
+        rewires = p["rewire_prob"] * lattice
+        rewires = min(rewires + 8 * math.sqrt(rewires) + 64, lattice)
+        kept = lattice / 8.0 + 4.0 * n + 8.0 * rewires  # rewired bits, degree changes, rewired edges
+        need = kept + max(32.0 * rewires, 4.0 * arcs + 16.0 * n)  # hash set, then the CSR
     elif kind == "follower":
         need = ends + max(4.0 * (n + 2 * p["m"] * n), csr_build)
     else:

@@ -13,7 +13,7 @@ is not enough they return ``(empty, False)`` and the caller reruns them with mor
 gives the same graph since the draws depend only on the key.  Growing an array inside the hot
 loop instead would make numba reload it on every write (about 3x slower).
 
-The dynamic adjacency used by ``holme_kim`` and ``watts_strogatz`` is a bump-allocated arena:
+The dynamic adjacency used by ``holme_kim`` is a bump-allocated arena:
 node ``u`` owns ``arena[start[u]:start[u] + cap[u]]`` of which ``deg[u]`` are used; a full
 block is moved to the top of the arena with twice the room (amortised O(1) per insertion).
 """
@@ -25,9 +25,9 @@ import math
 import numpy as np
 from numba import njit
 
-from .csr import sort_row
-from .memory import huge_empty, huge_zeros
-from .rng import geometric_skip, next_below, next_uniform, seed_stream
+from .csr import _AHEAD, sort_row
+from .memory import huge_empty, huge_zeros, prefetch
+from .rng import GOLDEN, geometric_skip, next_below, next_uniform, seed_stream
 
 
 @njit(cache=True)
@@ -38,7 +38,7 @@ def _adj_init(n, block, room):
     node costs one cache miss rather than three.  Returns ``(arena, top, meta)``, ``top`` being
     the first free slot.
     """
-    meta = huge_empty((n, 3), np.int64)
+    meta = huge_empty(3 * n, np.int64).reshape((n, 3))
     for u in range(n):
         meta[u, 0] = u * block
         meta[u, 1] = block
@@ -64,45 +64,6 @@ def _adj_add(arena, top, meta, u, v):
     arena[meta[u, 0] + d] = v
     meta[u, 2] = d + 1
     return top
-
-
-@njit(cache=True, inline="always")
-def _adj_has(arena, meta, u, v):
-    s = meta[u, 0]
-    for j in range(s, s + meta[u, 2]):
-        if arena[j] == v:
-            return True
-    return False
-
-
-@njit(cache=True)
-def _adj_remove(arena, meta, u, v):
-    """Remove one ``v`` from u's block (swap with the last entry); O(deg u)."""
-    s = meta[u, 0]
-    last = s + meta[u, 2] - 1
-    for j in range(s, last + 1):
-        if arena[j] == v:
-            arena[j] = arena[last]
-            meta[u, 2] -= 1
-            return
-
-
-@njit(cache=True)
-def adjacency_csr(arena, meta):
-    """CSR ``(indptr, indices)`` with sorted rows from an adjacency arena (which it consumes)."""
-    n = meta.shape[0]
-    indptr = huge_zeros(n + 1, np.int64)
-    for u in range(n):
-        indptr[u + 1] = indptr[u] + meta[u, 2]
-    indices = huge_empty(indptr[n], np.int32)
-    for u in range(n):
-        s = meta[u, 0]
-        a = indptr[u]
-        b = indptr[u + 1]
-        for j in range(b - a):
-            indices[a + j] = arena[s + j]
-        sort_row(indices, a, b)
-    return indptr, indices
 
 
 @njit(cache=True)
@@ -240,6 +201,34 @@ def growth_csr(n, m, star_start, pool, arena, meta):
     return indptr, indices
 
 
+@njit(cache=True, inline="always")
+def _is_removed(removed, pos):
+    return (removed[pos >> 6] >> np.uint64(pos & 63)) & np.uint64(1) != np.uint64(0)
+
+
+@njit(cache=True, inline="always")
+def _slot(key, bits):
+    return np.int64((np.uint64(key) * GOLDEN) >> np.uint64(64 - bits))
+
+
+@njit(cache=True, inline="always")
+def _ws_adjacent(n, half, removed, table, bits, u, w):
+    """Whether u and w are linked now: a lattice edge not yet rewired, or a rewired-in edge."""
+    diff = w - u if w > u else w - u + n
+    if diff <= half and not _is_removed(removed, u * half + diff - 1):
+        return True
+    if diff >= n - half and not _is_removed(removed, w * half + (n - diff) - 1):
+        return True
+    key = min(u, w) * np.int64(n) + max(u, w)
+    mask = (np.int64(1) << bits) - 1
+    i = _slot(key, bits)
+    while table[i] >= 0:
+        if table[i] == key:
+            return True
+        i = (i + 1) & mask
+    return False
+
+
 @njit(cache=True)
 def watts_strogatz_csr(key, n, k, rewire_prob, room):
     """Watts–Strogatz small world, the networkx ``watts_strogatz_graph`` procedure, as CSR.
@@ -247,39 +236,90 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
     Ring lattice (each node linked to its k/2 nearest on each side); then for j = 1..k/2 and
     each node u in order, with probability ``rewire_prob`` the edge (u, u + j) is replaced by
     (u, w), w uniform among nodes that are not u and not yet linked to u.
+
+    The lattice stays implicit: a bit per lattice edge says whether it was rewired, and the
+    rewired-in edges go to an open-addressing hash set, so "is w linked to u?" costs one probe of
+    the set (one cache miss) and the rows are written once, at the end, in order.  The set holds
+    ``room`` times the expected rewirings plus 8 standard deviations.
     """
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
     half = k // 2
-    arena, top, meta = _adj_init(n, k + 4, room)
-    max_cap = k + 4
-    for u in range(n):  # the lattice, written straight into each node's block, in increasing order
-        s = meta[u, 0]  # away from the ends of the ring, so that most rows need no sort at the end
-        for j in range(half):
-            arena[s + j] = (u - half + j) % n
-            arena[s + half + j] = (u + 1 + j) % n
-        meta[u, 2] = 2 * half
+    lattice = np.int64(n) * half
+    removed = np.zeros((lattice + 63) // 64, dtype=np.uint64)  # bit u * half + j - 1: edge (u, u + j) rewired
+    delta = huge_zeros(n, np.int32)  # degree minus k
+    expected = rewire_prob * lattice
+    cap = min(np.int64(room * (expected + 8.0 * math.sqrt(expected) + 64.0)), lattice)
+    added = huge_empty(2 * cap, np.int32)  # rewired-in edges (u, w), in order
+    bits = 4
+    while (np.int64(1) << bits) < 2 * cap:
+        bits += 1
+    table = huge_empty(np.int64(1) << bits, np.int64)
+    table[:] = -1
+    mask = (np.int64(1) << bits) - 1
+    n_added = 0
     if rewire_prob > 0.0:
         for j in range(1, half + 1):
             for u in range(n):
                 if next_uniform(state) < rewire_prob:
-                    v = (u + j) % n
                     w = next_below(state, n)
                     ok = True
-                    while w == u or _adj_has(arena, meta, u, w):
+                    while w == u or _ws_adjacent(n, half, removed, table, bits, u, w):
                         w = next_below(state, n)
-                        if meta[u, 2] >= n - 1:
+                        if k + delta[u] >= n - 1:
                             ok = False
                             break
                     if ok:
-                        _adj_remove(arena, meta, u, v)
-                        _adj_remove(arena, meta, v, u)
-                        if top + 4 * max_cap > arena.shape[0]:
+                        if n_added == cap:
                             return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
-                        top = _adj_add(arena, top, meta, u, w)
-                        top = _adj_add(arena, top, meta, w, u)
-                        max_cap = max(max_cap, meta[u, 1], meta[w, 1])
-    indptr, indices = adjacency_csr(arena, meta)
+                        pos = u * half + j - 1
+                        removed[pos >> 6] |= np.uint64(1) << np.uint64(pos & 63)
+                        delta[(u + j) % n] -= 1
+                        delta[w] += 1
+                        edge = min(u, w) * np.int64(n) + max(u, w)
+                        i = _slot(edge, bits)
+                        while table[i] >= 0:
+                            i = (i + 1) & mask
+                        table[i] = edge
+                        added[2 * n_added] = u
+                        added[2 * n_added + 1] = w
+                        n_added += 1
+    table = np.empty(0, dtype=np.int64)  # freed before the CSR is allocated
+    indptr = huge_empty(n + 1, np.int64)
+    indptr[0] = 0
+    for u in range(n):
+        indptr[u + 1] = indptr[u] + k + delta[u]
+    indices = huge_empty(indptr[n], np.int32)
+    fill = huge_empty(n, np.int64)  # next free slot of each row, after its lattice neighbours
+    for u in range(n):  # lattice neighbours not rewired, in increasing order away from the ring's ends
+        a = indptr[u]
+        for d in range(half, 0, -1):
+            v = u - d if u >= d else u - d + n
+            if not _is_removed(removed, v * half + d - 1):
+                indices[a] = v
+                a += 1
+        for d in range(1, half + 1):
+            if not _is_removed(removed, u * half + d - 1):
+                indices[a] = u + d if u + d < n else u + d - n
+                a += 1
+        fill[u] = a
+        if u < half or u >= n - half:  # rows that wrap around the ring
+            sort_row(indices, indptr[u], a)
+    for i in range(2 * n_added):  # rewired-in neighbours, each inserted in order into its row
+        if i + 2 * _AHEAD < 2 * n_added:  # rows at random places: load them ahead
+            prefetch(fill, added[i + 2 * _AHEAD])
+            prefetch(indptr, added[i + 2 * _AHEAD])
+        if i + _AHEAD < 2 * n_added:
+            prefetch(indices, fill[added[i + _AHEAD]])
+        u = added[i]
+        w = added[i ^ 1]
+        a = indptr[u]
+        j = fill[u]
+        while j > a and indices[j - 1] > w:
+            indices[j] = indices[j - 1]
+            j -= 1
+        indices[j] = w
+        fill[u] += 1
     return indptr, indices, True
 
 
