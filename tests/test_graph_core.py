@@ -227,3 +227,20 @@ def test_info_on_a_generated_follower_graph_matches_networkx_exactly_where_exact
     with pytest.raises(InvalidParameterError, match="sample must be a positive integer"):
         g.info(sample=0)
     assert math.isnan(SocialGraph.from_arcs(5, [], [], directed=False).info().tail_exponent)
+
+
+@pytest.mark.parametrize("own_lower", [True, False])
+def test_csr_from_runs_builds_what_the_general_builder_builds(own_lower):
+    from viralsim.kernels.csr import csr_from_arcs, csr_from_runs
+
+    rng = np.random.default_rng(5)
+    n = 300
+    a, b = rng.integers(0, n, size=(2, 4000))
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pairs = np.unique(np.stack([lo, hi], axis=1)[lo != hi], axis=0)  # rows sorted by (lo, hi)
+    if own_lower:  # runs of the larger end, each listing smaller ends in increasing order
+        pairs = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))][:, ::-1]
+    ends = np.ascontiguousarray(pairs, dtype=np.int32).ravel()
+    indptr, indices = csr_from_runs(n, ends, own_lower)
+    ref_ptr, ref_ind, _, _ = csr_from_arcs(n, ends[0::2], ends[1::2], True)
+    assert np.array_equal(indptr, ref_ptr) and np.array_equal(indices, ref_ind)

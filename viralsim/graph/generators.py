@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, ResourceLimitError
 from ..kernels import generators as kern
-from ..kernels.csr import csr_from_arcs
+from ..kernels.csr import csr_from_arcs, csr_from_runs
 from ..random import GRAPH, stream_key
 from .core import SocialGraph
 
@@ -380,7 +380,12 @@ def erdos_renyi(n: int, mean_degree: float, *, directed: bool = False, seed=None
     p, key = _prepare("erdos_renyi", n, {"mean_degree": mean_degree, "directed": directed}, seed, max_bytes)
     prob = 0.0 if n < 2 else p["mean_degree"] / (n - 1)
     ends = _with_room(kern.block_pairs_ends, key, np.array([n], dtype=np.int64), np.full((1, 1), prob), p["directed"])
-    return _from_ends(n, ends, directed=p["directed"], name=_name("erdos_renyi", n, p))
+    name = _name("erdos_renyi", n, p)
+    if p["directed"]:
+        return _from_ends(n, ends, directed=True, name=name)
+    indptr, indices = csr_from_runs(n, ends, True)  # pairs (a, b), b < a, in row order
+    del ends
+    return SocialGraph(indptr, indices, False, name=name)
 
 
 def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -476,7 +481,9 @@ def configuration(n: int, exponent: float, mean_degree: float, max_degree: float
     p, key = _prepare("configuration", n, params, seed, max_bytes)
     w = power_law_weights(n, p["exponent"], p["mean_degree"], p["max_degree"])
     ends = _with_room(kern.chung_lu_ends, key, w)
-    return _from_ends(n, ends, directed=False, name=_name("configuration", n, p))
+    indptr, indices = csr_from_runs(n, ends, False)  # pairs (u, v), v > u, in row order
+    del ends
+    return SocialGraph(indptr, indices, False, name=_name("configuration", n, p))
 
 
 def _between_prob(n: int, sizes: np.ndarray, between_degree: float) -> float:

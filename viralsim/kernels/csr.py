@@ -115,6 +115,50 @@ def csr_from_arcs(n, src, dst, symmetric):
 
 
 @njit(cache=True)
+def csr_from_runs(n, ends, own_lower):
+    """Symmetric CSR of edges that a generator lists in runs, built without sorting.
+
+    Edge i is ``(r, c) = (ends[2 i], ends[2 i + 1])``; ``r`` never decreases, ``c`` increases
+    within a run of equal ``r`` and is below ``r`` (``own_lower``, e.g. Erdős–Rényi's lower
+    triangle) or above it (Chung–Lu's upper triangle) on every edge; no pair repeats.  Then
+    row x is its own run's ``c`` (in order) and the ``r`` of the later or earlier runs that
+    name x (in order), one block below x and one above: a counting pass and one placement pass
+    give sorted rows, with none of :func:`csr_from_arcs`' checks for order, loops and
+    duplicates.  Returns ``(indptr, indices)``.
+    """
+    m = ends.shape[0] // 2
+    own = huge_zeros(n, np.int32)  # edges in x's own run
+    foreign = huge_zeros(n, np.int32)  # edges naming x from another run
+    for i in range(m):
+        own[ends[2 * i]] += 1
+        foreign[ends[2 * i + 1]] += 1
+    indptr = huge_empty(n + 1, np.int64)
+    fill = huge_empty(n, np.int64)  # next slot for a foreign entry
+    indptr[0] = 0
+    for x in range(n):
+        indptr[x + 1] = indptr[x] + own[x] + foreign[x]
+        fill[x] = indptr[x] + own[x] if own_lower else indptr[x]
+    indices = huge_empty(indptr[n], np.int32)
+    run = -1
+    slot = 0
+    for i in range(m):
+        if i + 2 * _AHEAD < m:  # foreign entries land at random rows
+            prefetch(fill, ends[2 * (i + 2 * _AHEAD) + 1])
+        if i + _AHEAD < m:
+            prefetch(indices, fill[ends[2 * (i + _AHEAD) + 1]])
+        r = ends[2 * i]
+        c = ends[2 * i + 1]
+        if r != run:
+            run = r
+            slot = indptr[r] if own_lower else indptr[r] + foreign[r]
+        indices[slot] = c
+        slot += 1
+        indices[fill[c]] = r
+        fill[c] += 1
+    return indptr, indices
+
+
+@njit(cache=True)
 def reverse_csr(n, indptr, indices):
     """The transpose (in-arcs) of a CSR graph, rows sorted."""
     m = indices.shape[0]

@@ -1,9 +1,12 @@
 """Numba kernels for random social graphs, each O(n + m).
 
-Every kernel returns its edges as one interleaved ``int32`` array ``ends`` (``ends[2i]``,
+Most kernels return their edges as one interleaved ``int32`` array ``ends`` (``ends[2i]``,
 ``ends[2i + 1]`` are the endpoints of edge or arc ``i``), which the caller turns into CSR with
 :func:`viralsim.kernels.csr.csr_from_arcs` on the views ``ends[0::2], ends[1::2]``: one
-layout for every generator, so the CSR kernel is compiled once.  Randomness comes from the
+layout for every generator, so the CSR kernel is compiled once.  Erdős–Rényi and Chung–Lu list
+their edges row by row of one triangle, which :func:`viralsim.kernels.csr.csr_from_runs` turns
+into sorted rows without a check pass; ``holme_kim`` and ``watts_strogatz`` build their CSR
+themselves.  Randomness comes from the
 sequential streams of :mod:`viralsim.kernels.rng`, started from the caller's 64-bit key, so a
 graph is a pure function of (key, parameters).
 
