@@ -185,6 +185,36 @@ def test_configuration_is_chung_lu_with_exact_expectations():
     assert abs(g.out_degree[:30].sum() - expected) < 4 * sd
 
 
+def test_configuration_pair_probabilities_in_every_regime_of_the_skipping():
+    # The kernel jumps by a series for p < 2^-10, by log1p above, never past capped pairs, and
+    # splits its rows between two lanes: edge counts over many graphs, binned by p, must match
+    # the sum of the pair probabilities (independent Bernoulli pairs) within 4 SD per bin.
+    n, reps = 2000, 150
+    w = power_law_weights(n, 2.2, 4.0, 120.0)
+    prob = np.minimum(np.outer(w, w) / w.sum(), 1.0)
+    iu = np.triu_indices(n, 1)
+    p_pairs = prob[iu]
+    edges = [0.0, 2.0**-10, 0.02, 0.3, 1.0, 1.5]  # last bin: p == 1
+    bins = np.digitize(p_pairs, edges) - 1
+    assert np.bincount(bins, minlength=5).min() > 0  # every regime is exercised
+    pair_bin = np.full((n, n), -1, dtype=np.int64)
+    pair_bin[iu] = bins
+    counts = np.zeros(5)
+    for s in range(reps):
+        g = configuration(n, 2.2, 4.0, 120.0, seed=100 + s)
+        src = np.repeat(np.arange(n), g.out_degree)
+        upper = src < g.indices
+        counts += np.bincount(pair_bin[src[upper], g.indices[upper]], minlength=5)
+    for b in range(5):
+        pb = p_pairs[bins == b]
+        mean = reps * pb.sum()
+        sd = math.sqrt(reps * (pb * (1 - pb)).sum())
+        if b == 4:
+            assert counts[b] == mean  # certain pairs are always linked
+        else:
+            assert abs(counts[b] - mean) < 4 * sd, (b, counts[b], mean, sd)
+
+
 def test_configuration_degree_tail_exponent():
     from viralsim.graph.stats import power_law_tail
 
