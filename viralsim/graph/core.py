@@ -7,7 +7,7 @@ both arcs of every edge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -40,6 +40,10 @@ class SocialGraph:
         A description (generators record their call here).
     labels : int64 or str array of shape (n,), optional
         Original node ids (from an edge list or networkx graph); None when nodes are 0..n-1.
+    check : bool
+        Scan ``indptr`` and ``indices`` for order and range (O(n + m)).  viralsim's own CSR
+        kernels pass False: their output is valid by construction (and tested), and the scans
+        cost as much as building a small graph.
     """
 
     indptr: np.ndarray
@@ -50,16 +54,17 @@ class SocialGraph:
     weights: np.ndarray | None = None
     name: str = field(default="", compare=False)
     labels: np.ndarray | None = None
+    check: InitVar[bool] = True
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, check: bool) -> None:
         indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
         indices = np.ascontiguousarray(self.indices, dtype=np.int32)
         if indptr.ndim != 1 or indptr.size < 1 or indptr[0] != 0:
             raise InvalidParameterError("indptr must be a 1-d array starting at 0")
-        if indptr[-1] != indices.size or np.any(np.diff(indptr) < 0):
+        if indptr[-1] != indices.size or (check and np.any(np.diff(indptr) < 0)):
             raise InvalidParameterError("indptr must be non-decreasing and end at len(indices)")
         n = indptr.size - 1
-        if indices.size and (indices.min() < 0 or indices.max() >= n):
+        if check and indices.size and (indices.min() < 0 or indices.max() >= n):
             raise InvalidParameterError(f"indices must lie in [0, {n}); got range [{indices.min()}, {indices.max()}]")
         object.__setattr__(self, "indptr", indptr)
         object.__setattr__(self, "indices", indices)
@@ -124,7 +129,7 @@ class SocialGraph:
         if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
             raise InvalidParameterError(f"node ids must lie in [0, {n})")
         indptr, indices, self_loops, duplicates = csr_from_arcs(int(n), src, dst, not directed)
-        g = cls(indptr, indices, directed, segment, tuple(segment_names), None, name, labels)
+        g = cls(indptr, indices, directed, segment, tuple(segment_names), None, name, labels, check=False)
         object.__setattr__(g, "_dropped", (int(self_loops), int(duplicates)))
         return g
 
@@ -188,7 +193,8 @@ class SocialGraph:
     # ---- labels, segments, identity --------------------------------------------------
     def with_segments(self, labels, names) -> "SocialGraph":
         """A copy with per-node segment ``labels`` (ints indexing ``names``) and segment ``names``."""
-        return SocialGraph(self.indptr, self.indices, self.directed, labels, tuple(names), self.weights, self.name, self.labels)
+        return SocialGraph(self.indptr, self.indices, self.directed, labels, tuple(names), self.weights, self.name, self.labels,
+                           check=False)
 
     def fingerprint(self) -> str:
         """Hex SHA-256 over the arrays and flags: equal fingerprints mean the same graph.

@@ -351,7 +351,7 @@ def _with_room(kernel, *args):
 def _from_ends(n: int, ends: np.ndarray, *, directed: bool, name: str, segment=None, segment_names=()) -> SocialGraph:
     indptr, indices, _, _ = csr_from_arcs(n, ends[0::2], ends[1::2], not directed)
     del ends
-    return SocialGraph(indptr, indices, directed, segment, tuple(segment_names), None, name)
+    return SocialGraph(indptr, indices, directed, segment, tuple(segment_names), None, name, check=False)
 
 
 def _name(kind: str, n: int, p: dict) -> str:
@@ -385,7 +385,7 @@ def erdos_renyi(n: int, mean_degree: float, *, directed: bool = False, seed=None
         return _from_ends(n, ends, directed=True, name=name)
     indptr, indices = csr_from_runs(n, ends, True)  # pairs (a, b), b < a, in row order
     del ends
-    return SocialGraph(indptr, indices, False, name=name)
+    return SocialGraph(indptr, indices, False, name=name, check=False)
 
 
 def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -425,7 +425,7 @@ def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None
         return _from_ends(n, pool[offset:], directed=False, name=name)
     indptr, indices = kern.growth_csr(n, p["m"], False, pool, arena, meta)
     del pool, arena, meta
-    return SocialGraph(indptr, indices, False, name=name)
+    return SocialGraph(indptr, indices, False, name=name, check=False)
 
 
 def watts_strogatz(n: int, k: int, rewire_prob: float, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -436,7 +436,7 @@ def watts_strogatz(n: int, k: int, rewire_prob: float, *, seed=None, max_bytes=N
     """
     p, key = _prepare("watts_strogatz", n, {"k": k, "rewire_prob": rewire_prob}, seed, max_bytes)
     indptr, indices = _with_room(kern.watts_strogatz_csr, key, n, p["k"], p["rewire_prob"])
-    return SocialGraph(indptr, indices, False, name=_name("watts_strogatz", n, p))
+    return SocialGraph(indptr, indices, False, name=_name("watts_strogatz", n, p), check=False)
 
 
 def power_law_weights(n: int, exponent: float, mean_degree: float, max_degree: float | None) -> np.ndarray:
@@ -483,7 +483,7 @@ def configuration(n: int, exponent: float, mean_degree: float, max_degree: float
     ends = _with_room(kern.chung_lu_ends, key, w)
     indptr, indices = csr_from_runs(n, ends, False)  # pairs (u, v), v > u, in row order
     del ends
-    return SocialGraph(indptr, indices, False, name=_name("configuration", n, p))
+    return SocialGraph(indptr, indices, False, name=_name("configuration", n, p), check=False)
 
 
 def _between_prob(n: int, sizes: np.ndarray, between_degree: float) -> float:

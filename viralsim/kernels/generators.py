@@ -292,19 +292,17 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
     indptr[0] = 0
     for u in range(n):
         indptr[u + 1] = indptr[u] + k + delta[u]
-    indices = huge_empty(indptr[n], np.int32)
+    indices = huge_empty(indptr[n] + 1, np.int32)  # one spare slot: see below
     fill = huge_empty(n, np.int64)  # next free slot of each row, after its lattice neighbours
     for u in range(n):  # lattice neighbours not rewired, in increasing order away from the ring's ends
-        a = indptr[u]
-        for d in range(half, 0, -1):
-            v = u - d if u >= d else u - d + n
-            if not _is_removed(removed, v * half + d - 1):
-                indices[a] = v
-                a += 1
+        a = indptr[u]  # each candidate is written, and kept by moving on: no branch to mispredict;
+        for d in range(half, 0, -1):  # a dropped last one lands on the next row's first slot
+            v = u - d if u >= d else u - d + n  # (or the spare), written again later
+            indices[a] = v
+            a += 1 - np.int64(_is_removed(removed, v * half + d - 1))
         for d in range(1, half + 1):
-            if not _is_removed(removed, u * half + d - 1):
-                indices[a] = u + d if u + d < n else u + d - n
-                a += 1
+            indices[a] = u + d if u + d < n else u + d - n
+            a += 1 - np.int64(_is_removed(removed, u * half + d - 1))
         fill[u] = a
         if u < half or u >= n - half:  # rows that wrap around the ring
             sort_row(indices, indptr[u], a)
@@ -323,7 +321,7 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
             j -= 1
         indices[j] = w
         fill[u] += 1
-    return indptr, indices, True
+    return indptr, indices[:indptr[n]], True
 
 
 @njit(cache=True)
