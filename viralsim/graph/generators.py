@@ -284,9 +284,9 @@ def estimate_graph_bytes(kind: str, n: int, **params) -> int:
     Most generators emit an interleaved int32 edge array (8 bytes per pair) and build CSR from
     it by a counting pass (an int32 array of the arcs, counted twice here to leave room for the
     copy made when duplicates are dropped, plus four int64 arrays of n + 1).
-    ``holme_kim`` keeps an adjacency arena (2.5 x block int32 slots per node plus 24 bytes of
-    block metadata) and copies it into the int32 CSR while holding its attachment pool (its
-    nodes' own targets); ``watts_strogatz`` keeps a bit per lattice edge, a degree change per
+    ``holme_kim`` keeps an adjacency arena (a 64-byte home line per node for m <= 6, and as
+    much again for the lists that outgrow it) beside its attachment pool, then copies the
+    arena into the int32 CSR; ``watts_strogatz`` keeps a bit per lattice edge, a degree change per
     node and its rewired edges, with a hash set of them (at most 32 bytes per rewiring) and
     then the CSR; ``follower`` holds its pool of n + 2 m n int32 entries.  Expected
     sizes plus 8 standard deviations of room for the random ones; the finished graph alone
@@ -300,8 +300,9 @@ def estimate_graph_bytes(kind: str, n: int, **params) -> int:
     ends = 8.0 * pairs
     csr_build = 8.0 * arcs + 32.0 * (n + 1)
     if kind == "holme_kim" and p["triangle_prob"] > 0:
-        arena = 4.0 * 2.5 * n * 2 * p["m"] + 24.0 * n
-        need = ends + arena + 4.0 * arcs + 8.0 * n
+        slots = 16 * ((2 * p["m"] + 4 + 15) // 16)  # see viralsim.kernels.generators._line_slots
+        arena = 4.0 * n * (2 * slots - 4)  # home lines, and as much again for overflow lists
+        need = arena + max(ends, 4.0 * arcs + 8.0 * n)  # the pool is freed before the CSR is built
     elif kind == "watts_strogatz":
         lattice = n * (p["k"] // 2)
         rewires = p["rewire_prob"] * lattice
@@ -399,7 +400,7 @@ def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph
     O(n m): targets are uniform entries of the array of edge endpoints (Batagelj & Brandes 2005).
     """
     p, key = _prepare("barabasi_albert", n, {"m": m}, seed, max_bytes)
-    pool, offset, _, _ = _with_room(kern.preferential_attachment_ends, key, n, p["m"], 0.0, True)
+    pool, offset, _ = _with_room(kern.preferential_attachment_ends, key, n, p["m"], 0.0, True)
     return _from_ends(n, pool[offset:], directed=False, name=_name("barabasi_albert", n, p))
 
 
@@ -411,20 +412,21 @@ def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None
     neighbour of the last PA target not yet linked, closing a triangle) with probability
     ``triangle_prob`` when one exists, else another PA link.  One difference: networkx draws the
     m PA candidates up front and may waste one on a node already reached by a triad step
-    (leaving a node with fewer than m links); here PA candidates are drawn when needed, so every
-    node gets exactly m links and the graph has m (n - m) edges.
+    (leaving a node with fewer than m links); here a candidate already linked is replaced by a
+    fresh PA draw, so every node gets exactly m links and the graph has m (n - m) edges.
 
     Notes
     -----
     O(n m) expected: the triad step samples from a growing adjacency arena in O(1) per try.
     """
     p, key = _prepare("holme_kim", n, {"m": m, "triangle_prob": triangle_prob}, seed, max_bytes)
-    pool, offset, arena, meta = _with_room(kern.preferential_attachment_ends, key, n, p["m"], p["triangle_prob"], False)
+    pool, offset, arena = _with_room(kern.preferential_attachment_ends, key, n, p["m"], p["triangle_prob"], False)
     name = _name("holme_kim", n, p)
     if p["triangle_prob"] == 0.0:
         return _from_ends(n, pool[offset:], directed=False, name=name)
-    indptr, indices = kern.growth_csr(n, p["m"], False, pool, arena, meta)
-    del pool, arena, meta
+    del pool
+    indptr, indices = kern.growth_csr(n, p["m"], False, arena)
+    del arena
     return SocialGraph(indptr, indices, False, name=name, check=False)
 
 

@@ -33,40 +33,79 @@ from .memory import huge_empty, huge_zeros, prefetch
 from .rng import GOLDEN, geometric_skip, next_below, next_uniform, seed_stream
 
 
-@njit(cache=True)
-def _adj_init(n, block, room):
-    """An arena giving each of ``n`` nodes ``block`` slots, plus ``1.5 * room`` times that spare.
+_HEADER = 4  # a home line starts (count, capacity of the overflow list, its start: low 31 bits, high bits)
 
-    ``meta[u] = (start, capacity, degree)`` of u's block, kept in one row so that touching a
-    node costs one cache miss rather than three.  Returns ``(arena, top, meta)``, ``top`` being
-    the first free slot.
+
+@njit(cache=True)
+def _line_slots(m):
+    """int32 slots of a node's home line: whole 64-byte cache lines holding the header and room
+    for about 2 m neighbours (the mean degree), 16 slots for m <= 6."""
+    return np.int64(16 * ((2 * m + _HEADER + 15) // 16))
+
+
+@njit(cache=True)
+def _adj_init(n, m, room):
+    """An adjacency arena: node x's home line at ``x * slots`` (one cache line for m <= 6), then
+    ``room`` times the home region's neighbour room as spare for overflow lists.
+
+    A node's first ``slots - 4`` neighbours live in its home line after the header; the rest
+    go to an overflow list at the top of the arena, moved with twice the room when full
+    (amortised O(1) per insertion), whose place the header records.  Touching a node (its
+    degree, a neighbour, an append) is then one cache miss for most nodes, where a separate
+    table of list starts made it two dependent ones.  Returns ``(arena, top, slots)``, ``top``
+    being the first free slot.
     """
-    meta = huge_empty(3 * n, np.int64).reshape((n, 3))
-    for u in range(n):
-        meta[u, 0] = u * block
-        meta[u, 1] = block
-        meta[u, 2] = 0
-    arena = huge_empty(np.int64(n * block * (1.0 + 1.5 * room)) + 16, np.int32)  # homes + moved blocks
-    return arena, n * block, meta
+    slots = _line_slots(m)
+    home = n * slots
+    arena = huge_empty(home + np.int64(room * n * (slots - _HEADER)) + 16, np.int32)
+    for x in range(n):
+        arena[x * slots] = 0
+        arena[x * slots + 1] = 0
+    return arena, home, slots
 
 
 @njit(cache=True, inline="always")
-def _adj_add(arena, top, meta, u, v):
-    """Append ``v`` to u's block, moving a full block to ``top`` with twice the room; returns top.
+def _adj_overflow(arena, h):
+    """Start of the overflow list of the node whose home line is at ``h``."""
+    return (np.int64(arena[h + 3]) << 31) | np.int64(arena[h + 2])
 
-    The caller makes sure there is room (see the module notes on ``room``).
+
+@njit(cache=True, inline="always")
+def _adj_get(arena, slots, x, j):
+    """Neighbour j of node x."""
+    h = x * slots
+    if j < slots - _HEADER:
+        return arena[h + _HEADER + j]
+    return arena[_adj_overflow(arena, h) + j - (slots - _HEADER)]
+
+
+@njit(cache=True, inline="always")
+def _adj_add(arena, top, slots, x, v):
+    """Append ``v`` to x's neighbours; returns ``(top, capacity of x's overflow list)``.
+
+    A full overflow list moves to ``top`` with twice the room; the caller makes sure there is
+    room (see the module notes on ``room``).
     """
-    d = meta[u, 2]
-    if d == meta[u, 1]:
-        old = meta[u, 0]
-        for j in range(d):
-            arena[top + j] = arena[old + j]
-        meta[u, 0] = top
-        meta[u, 1] = 2 * d
-        top += 2 * d
-    arena[meta[u, 0] + d] = v
-    meta[u, 2] = d + 1
-    return top
+    h = x * slots
+    d = arena[h]
+    arena[h] = d + 1
+    if d < slots - _HEADER:
+        arena[h + _HEADER + d] = v
+        return top, np.int64(0)
+    k = d - (slots - _HEADER)
+    cap = np.int64(arena[h + 1])
+    s = _adj_overflow(arena, h)
+    if k == cap:
+        for j in range(k):
+            arena[top + j] = arena[s + j]
+        s = top
+        cap = max(2 * cap, slots - _HEADER)
+        arena[h + 1] = cap
+        arena[h + 2] = np.int32(top & 0x7FFFFFFF)
+        arena[h + 3] = np.int32(top >> 31)
+        top += cap
+    arena[s + k] = v
+    return top, cap
 
 
 @njit(cache=True)
@@ -88,10 +127,17 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
     of the node; m candidates are drawn up front, as networkx does, and one already linked is
     replaced by a fresh draw), each further one by a triad step with probability ``triangle_prob`` (a
     uniformly random neighbour of the last PA target not yet linked) or else by PA.
-    Returns ``(pool, offset, arena, meta, complete)``: the edges are ``pool[offset:]``
-    (interleaved pairs); when ``triangle_prob > 0`` the arena holds, for each node, its
-    neighbours other than its own m targets (which are in the pool), in increasing order,
-    for :func:`growth_csr`.  ``complete`` is False when the arena ran out of ``room``.
+
+    The work is cache misses at random nodes, so it is arranged for them to overlap: the m
+    candidates' pool positions are drawn one node ahead (on their own stream: the frozen
+    pool's size is known) and prefetched, their adjacency lines are prefetched as soon as they
+    are read, and a node's m appends to its targets' lists come together after its triad steps
+    (which never pick the node itself, so they are unaffected).
+
+    Returns ``(pool, offset, arena, complete)``: the edges are ``pool[offset:]``
+    (interleaved pairs); when ``triangle_prob > 0`` the arena (see :func:`_adj_init`) holds each
+    node's neighbours, its own m targets in the order chosen then the later nodes that linked
+    to it, for :func:`growth_csr`.  ``complete`` is False when the arena ran out of ``room``.
     """
     state = np.zeros(1, dtype=np.uint64)
     seed_stream(state, key, 0)
@@ -101,8 +147,8 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
         first, offset, n_edges = m, m, m * (n - m)
     pool = huge_empty(offset + 2 * n_edges, np.int32)
     track = triangle_prob > 0.0
-    arena, top, meta = _adj_init(n if track else 0, 2 * m, room)
-    max_cap = 2 * m
+    arena, top, slots = _adj_init(n if track else 0, m, room)
+    max_cap = slots - _HEADER  # the largest overflow list so far
     used = 0
     if star_start:
         for i in range(1, m + 1):
@@ -111,50 +157,57 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
             used += 2
             if track:
                 if top + 4 * max_cap > arena.shape[0]:
-                    return pool[:0], offset, arena, meta, False
-                top = _adj_add(arena, top, meta, 0, i)
-                top = _adj_add(arena, top, meta, i, 0)
-                max_cap = max(max_cap, meta[0, 1])
+                    return pool[:0], offset, arena, False
+                top, cap = _adj_add(arena, top, slots, 0, i)
+                max_cap = max(max_cap, cap)
+                top, cap = _adj_add(arena, top, slots, i, 0)
     else:
         for i in range(m):
             pool[used] = i
             used += 1
-    own0 = used  # node src >= first has its m targets at pool[own0 + 2 m (src - first) + 2 i + 1]
     chosen = np.empty(m, dtype=np.int32)
     candidates = np.empty(m, dtype=np.int32)
+    # PA candidates come from their own stream, one node ahead, so that their pool entries are
+    # fetched while the node before is being linked
+    ahead = np.zeros(1, dtype=np.uint64)
+    seed_stream(ahead, key, 1)
+    picks = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        picks[i] = next_below(ahead, used)
     for src in range(first, n):
         frozen = used  # PA draws from the pool as it was before this node
-        if track and top + 2 * m * max_cap + 16 > arena.shape[0]:  # room for m adds to move a block
-            return pool[:0], offset, arena, meta, False
-        for i in range(m):  # m independent loads, so their cache misses overlap
-            candidates[i] = pool[next_below(state, frozen)]
+        if track and top + 4 * m * max_cap + 16 > arena.shape[0]:  # room for 2 m adds to move a list
+            return pool[:0], offset, arena, False
+        for i in range(m):
+            candidates[i] = pool[picks[i]]
+            picks[i] = next_below(ahead, frozen + 2 * m)  # the next node's, from its frozen pool
+            prefetch(pool, picks[i])
+        if track:
+            for i in range(m):  # their lines will be read (triad steps) and appended to
+                prefetch(arena, candidates[i] * slots)
         next_candidate = 0
         count = 0
         target = -1
         while count < m:
             w = -1
             if target >= 0 and track and next_uniform(state) < triangle_prob:
-                # target's neighbours: its own m targets (pool) then the arena block
-                own = m if target >= first else 0
-                o = own0 + 2 * m * (target - first) + 1
-                s = meta[target, 0] - own
-                d = own + meta[target, 2]
+                # target's neighbours: its own m targets, then the nodes that linked to it
+                d = arena[target * slots]
                 if d > count + 1:  # at most count + 1 neighbours (src and chosen) are invalid
                     while True:
-                        j = next_below(state, d)
-                        w = pool[o + 2 * j] if j < own else arena[s + j]
+                        w = _adj_get(arena, slots, target, next_below(state, d))
                         if w != src and not _contains(chosen, count, w):
                             break
                 else:  # tiny neighbourhood: enumerate the valid ones
                     valid = 0
                     for j in range(d):
-                        x = pool[o + 2 * j] if j < own else arena[s + j]
+                        x = _adj_get(arena, slots, target, j)
                         if x != src and not _contains(chosen, count, x):
                             valid += 1
                     if valid > 0:
                         pick = next_below(state, valid)
                         for j in range(d):
-                            x = pool[o + 2 * j] if j < own else arena[s + j]
+                            x = _adj_get(arena, slots, target, j)
                             if x != src and not _contains(chosen, count, x):
                                 if pick == 0:
                                     w = x
@@ -171,36 +224,54 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
             pool[used] = src
             pool[used + 1] = w
             used += 2
-            if track:  # src's own targets stay in the pool; only w's block grows
-                top = _adj_add(arena, top, meta, w, src)
-                max_cap = max(max_cap, meta[w, 1])
-    return pool, offset, arena, meta, True
+        if track:  # the m appends, after the triad steps, so that their cache misses overlap
+            for i in range(m):
+                prefetch(arena, chosen[i] * slots)
+            for i in range(m):
+                top, cap = _adj_add(arena, top, slots, src, chosen[i])
+                top, cap = _adj_add(arena, top, slots, chosen[i], src)
+                max_cap = max(max_cap, cap)
+    return pool, offset, arena, True
 
 
 @njit(cache=True)
-def growth_csr(n, m, star_start, pool, arena, meta):
-    """CSR with sorted rows from :func:`preferential_attachment_ends`' pool and arena.
+def growth_csr(n, m, star_start, arena):
+    """CSR with sorted rows from :func:`preferential_attachment_ends`' arena.
 
-    Row u is u's own m targets (all below u; sorted here) followed by its arena block (all
-    above u, already increasing: the nodes that linked to u, in arrival order).
+    Row u is u's own m targets (all below u; sorted here) followed by the nodes that linked to
+    u (all above u, already increasing: arrival order).
     """
     first = m + 1 if star_start else m
-    own0 = 2 * m if star_start else m
-    indptr = huge_zeros(n + 1, np.int64)
-    for u in range(n):
-        indptr[u + 1] = indptr[u] + (m if u >= first else 0) + meta[u, 2]
-    indices = huge_empty(indptr[n], np.int32)
-    for u in range(n):
+    slots = _line_slots(m)
+    indptr = huge_empty(n + 1, np.int64)
+    indptr[0] = 0
+    indices = huge_empty(2 * (m + m * (n - m - 1) if star_start else m * (n - m)), np.int32)  # every node links m times
+    at_home = slots - _HEADER
+    for u in range(n):  # one pass over the arena: degrees and rows together
+        if u + _AHEAD < n and arena[(u + _AHEAD) * slots] > at_home:  # overflow lists are elsewhere
+            prefetch(arena, _adj_overflow(arena, (u + _AHEAD) * slots))
+        h = u * slots
+        d = np.int64(arena[h])
         a = indptr[u]
+        indptr[u + 1] = a + d
+        if a + d > indices.shape[0]:
+            raise ValueError("growth_csr: more links than m per node")
+        for j in range(min(d, at_home)):
+            indices[a + j] = arena[h + _HEADER + j]
+        if d > at_home:
+            s = _adj_overflow(arena, h) - at_home
+            for j in range(at_home, d):
+                indices[a + j] = arena[s + j]
         if u >= first:
-            o = own0 + 2 * m * (u - first) + 1
-            for i in range(m):
-                indices[a + i] = pool[o + 2 * i]
-            sort_row(indices, a, a + m)
-            a += m
-        s = meta[u, 0]
-        for j in range(meta[u, 2]):
-            indices[a + j] = arena[s + j]
+            if m <= 16:  # compare-exchange passes: no data-dependent branch to mispredict
+                for i in range(a + 1, a + m):
+                    for j in range(i, a, -1):
+                        x = indices[j - 1]
+                        y = indices[j]
+                        indices[j - 1] = min(x, y)
+                        indices[j] = max(x, y)
+            else:
+                sort_row(indices, a, a + m)
     return indptr, indices
 
 
