@@ -286,21 +286,24 @@ def _slot(key, bits):
 
 
 @njit(cache=True, inline="always")
-def _ws_adjacent(n, half, removed, table, bits, u, w):
-    """Whether u and w are linked now: a lattice edge not yet rewired, or a rewired-in edge."""
+def _ws_free_slot(n, half, removed, table, bits, u, w):
+    """-1 if u and w are linked now (a lattice edge not yet rewired, or a rewired-in edge), else
+    the empty slot of the hash set where edge {u, w} goes."""
+    if w == u:
+        return np.int64(-1)
     diff = w - u if w > u else w - u + n
     if diff <= half and not _is_removed(removed, u * half + diff - 1):
-        return True
+        return np.int64(-1)
     if diff >= n - half and not _is_removed(removed, w * half + (n - diff) - 1):
-        return True
+        return np.int64(-1)
     key = min(u, w) * np.int64(n) + max(u, w)
     mask = (np.int64(1) << bits) - 1
     i = _slot(key, bits)
     while table[i] >= 0:
         if table[i] == key:
-            return True
+            return np.int64(-1)
         i = (i + 1) & mask
-    return False
+    return i
 
 
 @njit(cache=True)
@@ -330,34 +333,34 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
         bits += 1
     table = huge_empty(np.int64(1) << bits, np.int64)
     table[:] = -1
-    mask = (np.int64(1) << bits) - 1
     n_added = 0
-    if rewire_prob > 0.0:
-        for j in range(1, half + 1):
-            for u in range(n):
-                if next_uniform(state) < rewire_prob:
-                    w = next_below(state, n)
-                    ok = True
-                    while w == u or _ws_adjacent(n, half, removed, table, bits, u, w):
-                        w = next_below(state, n)
-                        if k + delta[u] >= n - 1:
-                            ok = False
-                            break
-                    if ok:
-                        if n_added == cap:
-                            return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
-                        pos = u * half + j - 1
-                        removed[pos >> 6] |= np.uint64(1) << np.uint64(pos & 63)
-                        delta[(u + j) % n] -= 1
-                        delta[w] += 1
-                        edge = min(u, w) * np.int64(n) + max(u, w)
-                        i = _slot(edge, bits)
-                        while table[i] >= 0:
-                            i = (i + 1) & mask
-                        table[i] = edge
-                        added[2 * n_added] = u
-                        added[2 * n_added + 1] = w
-                        n_added += 1
+    if rewire_prob > 0.0:  # lattice edges in rewiring order, (j, u) = (1, 0), (1, 1), ..., by geometric skips
+        log1m_p = math.log1p(-rewire_prob) if rewire_prob < 1.0 else -np.inf
+        t = np.int64(-1)
+        while True:
+            t += 1 + geometric_skip(next_uniform(state), log1m_p)
+            if t >= lattice or t < 0:
+                break
+            j = t // n + 1
+            u = t - (j - 1) * n
+            w = next_below(state, n)
+            slot = _ws_free_slot(n, half, removed, table, bits, u, w)
+            while slot < 0:
+                w = next_below(state, n)
+                if k + delta[u] >= n - 1:
+                    break
+                slot = _ws_free_slot(n, half, removed, table, bits, u, w)
+            if slot >= 0:
+                if n_added == cap:
+                    return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), False
+                pos = u * half + j - 1
+                removed[pos >> 6] |= np.uint64(1) << np.uint64(pos & 63)
+                delta[u + j if u + j < n else u + j - n] -= 1
+                delta[w] += 1
+                table[slot] = min(u, w) * np.int64(n) + max(u, w)
+                added[2 * n_added] = u
+                added[2 * n_added + 1] = w
+                n_added += 1
     table = np.empty(0, dtype=np.int64)  # freed before the CSR is allocated
     indptr = huge_empty(n + 1, np.int64)
     indptr[0] = 0
