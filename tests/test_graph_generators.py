@@ -216,14 +216,20 @@ def test_configuration_pair_probabilities_in_every_regime_of_the_skipping():
 
 
 def test_configuration_degree_tail_exponent():
+    # The tail fit (KS-chosen k_min, as in Clauset et al. 2009) is biased on a capped tail and its
+    # spread exceeds the textbook SE, so it is compared with the same fit on degrees drawn
+    # straight from the model (Poisson with the expected degree w (1 - w / S)): averages over
+    # 6 graphs each, tolerance 4 SE of the difference from the replicates' own spread.
     from viralsim.graph.stats import power_law_tail
 
-    g = configuration(200_000, 2.5, 10.0, seed=8)
-    alpha, kmin, n_tail = power_law_tail(g.out_degree)
-    # MLE standard error (alpha - 1) / sqrt(n_tail) (Clauset et al. 2009); 4 SE, plus the
-    # estimator's O(1/n_tail) bias and Poisson smoothing of Chung-Lu degrees, both far smaller
-    assert n_tail > 1000
-    assert abs(alpha - 2.5) < 4 * (alpha - 1) / math.sqrt(n_tail)
+    n, reps = 200_000, 6
+    w = power_law_weights(n, 2.5, 10.0, None)
+    rng = np.random.default_rng(8)
+    ours = np.array([power_law_tail(configuration(n, 2.5, 10.0, seed=8 + r).out_degree)[0] for r in range(reps)])
+    model = np.array([power_law_tail(rng.poisson(w * (1 - w / w.sum())))[0] for _ in range(reps)])
+    se = math.sqrt(ours.var(ddof=1) / reps + model.var(ddof=1) / reps)
+    assert abs(ours.mean() - model.mean()) < 4 * se
+    assert abs(model.mean() - 2.5) < 0.1  # and the fit does see the exponent asked for
 
 
 def test_segmented_within_and_between_edge_counts():

@@ -30,7 +30,7 @@ from numba import njit
 
 from .csr import _AHEAD, sort_row
 from .memory import huge_empty, huge_zeros, prefetch
-from .rng import GOLDEN, geometric_skip, next_below, next_uniform, seed_stream
+from .rng import GOLDEN, geometric_from_exponential, next_below, next_exponential, next_uniform, seed_stream
 
 
 _HEADER = 4  # a home line starts (count, capacity of the overflow list, its start: low 31 bits, high bits)
@@ -335,10 +335,10 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
     table[:] = -1
     n_added = 0
     if rewire_prob > 0.0:  # lattice edges in rewiring order, (j, u) = (1, 0), (1, 1), ..., by geometric skips
-        log1m_p = math.log1p(-rewire_prob) if rewire_prob < 1.0 else -np.inf
+        inv_rate = -1.0 / math.log1p(-rewire_prob) if rewire_prob < 1.0 else 0.0
         t = np.int64(-1)
         while True:
-            t += 1 + geometric_skip(next_uniform(state), log1m_p)
+            t += 1 + geometric_from_exponential(next_exponential(state), inv_rate)
             if t >= lattice or t < 0:
                 break
             j = t // n + 1
@@ -448,10 +448,10 @@ def block_pairs_ends(key, sizes, probs, directed, room):
             if p <= 0.0 or total <= 0:
                 continue
             seed_stream(state, key, r * n_blocks + s)
-            log1m_p = math.log1p(-p) if p < 1.0 else -np.inf
+            inv_rate = -1.0 / math.log1p(-p) if p < 1.0 else 0.0
             idx = np.int64(-1)
             while True:
-                idx += 1 + geometric_skip(next_uniform(state), log1m_p)
+                idx += 1 + geometric_from_exponential(next_exponential(state), inv_rate)
                 if idx >= total or idx < 0:
                     break
                 if r != s:
@@ -487,7 +487,7 @@ def _chung_lu_trial(state, weights, share, ends, used, u, v, p):
     if p <= 0.0:
         return n, p, used
     if p < 1.0:
-        e = -math.log(1.0 - next_uniform(state))  # Exp(1), off the chain of jumps
+        e = next_exponential(state)  # Exp(1), off the chain of jumps
         if p < _SMALL_P:  # p / -log(1 - p) by its series: the chain has no logarithm
             jump = (e / p) * (1.0 - p * (0.5 + p * (1.0 / 12.0 + p * (1.0 / 24.0 + p * (19.0 / 720.0)))))
         else:

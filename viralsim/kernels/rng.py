@@ -84,6 +84,61 @@ def next_below(state, n):
     return np.int64(next_uniform(state) * n)
 
 
+def _exponential_ziggurat(layers=256, r=7.69711747013104972):
+    """Tables of Marsaglia & Tsang's (2000) ziggurat for Exp(1), 53-bit version.
+
+    Layer 0 is the rectangle [0, r] x [0, e^-r] plus the tail beyond r; layer i >= 1 is the
+    rectangle [0, x_i] x [e^-x_i, e^-x_(i+1)], with x_1 = r and x_(i+1) = -log(e^-x_i + v / x_i)
+    so that every layer has area v = (r + 1) e^-r; r makes the top layer end at x = 0.
+    Returns ``(kept, width, height)``: a 53-bit draw j in layer i gives x = j * width[i], kept
+    outright when j < kept[i] (x lies left of the layer above); ``height[i]`` is e^-x_i.
+    """
+    v = (r + 1.0) * math.exp(-r)
+    x = np.zeros(layers + 1)
+    x[0] = v / math.exp(-r)  # layer 0 as one rectangle of area v: its part beyond r is the tail
+    x[1] = r
+    for i in range(1, layers - 1):
+        x[i + 1] = -math.log(math.exp(-x[i]) + v / x[i])
+    x[layers] = 0.0
+    scale = 2.0**53
+    kept = np.array([np.uint64(x[i + 1] / x[i] * scale) for i in range(layers)], dtype=np.uint64)
+    width = x[:layers] / scale
+    height = np.exp(-x)
+    return kept, width, height
+
+
+_ZIG_KEPT, _ZIG_WIDTH, _ZIG_HEIGHT = _exponential_ziggurat()
+_ZIG_R = 7.69711747013104972
+_S8 = np.uint64(8)
+_LOW8 = np.uint64(255)
+
+
+@njit(cache=True)
+def _exponential_slow(state, i, x):
+    """The ziggurat's rare cases (about 1.1% of draws): the tail beyond r, or a point in a layer's
+    wedge; returns -1.0 when the point is rejected and the draw must start again."""
+    if i == 0:
+        return _ZIG_R - math.log(1.0 - next_uniform(state))  # r + Exp(1): the tail is memoryless
+    y = _ZIG_HEIGHT[i] + next_uniform(state) * (_ZIG_HEIGHT[i + 1] - _ZIG_HEIGHT[i])
+    return x if y < math.exp(-x) else -1.0
+
+
+@njit(cache=True, inline="always")
+def next_exponential(state):
+    """Exp(1) from a sequential stream by the ziggurat: one word and no logarithm for 98.9% of
+    draws (``-log(1 - u)`` costs a logarithm every time)."""
+    while True:
+        word = next_u64(state)
+        i = np.int64(word & _LOW8)
+        j = word >> _S11
+        x = float(j) * _ZIG_WIDTH[i]
+        if j < _ZIG_KEPT[i]:
+            return x
+        x = _exponential_slow(state, i, x)
+        if x >= 0.0:
+            return x
+
+
 @njit(cache=True, inline="always")
 def normal_from(u1, u2):
     """Standard normal from two uniforms in [0, 1) (Box–Muller, cosine branch)."""
@@ -106,6 +161,20 @@ def geometric_skip(u, log1m_p):
     if log1m_p == -np.inf:
         return np.int64(0)
     g = math.floor(math.log(1.0 - u) / log1m_p)
+    if g > 9.0e18:
+        return np.int64(9_000_000_000_000_000_000)
+    return np.int64(g)
+
+
+@njit(cache=True, inline="always")
+def geometric_from_exponential(e, inv_rate):
+    """Failures before the first success of Bernoulli(p) trials, from one Exp(1) draw ``e``.
+
+    ``floor(e / -log(1 - p))``, the same law as :func:`geometric_skip`; ``inv_rate`` is
+    ``1 / -log(1 - p)`` (0 when p == 1 gives 0 skips).  With :func:`next_exponential` it costs
+    no logarithm per skip.
+    """
+    g = math.floor(e * inv_rate)
     if g > 9.0e18:
         return np.int64(9_000_000_000_000_000_000)
     return np.int64(g)
