@@ -229,8 +229,8 @@ def test_info_on_a_generated_follower_graph_matches_networkx_exactly_where_exact
     assert math.isnan(SocialGraph.from_arcs(5, [], [], directed=False).info().tail_exponent)
 
 
-@pytest.mark.parametrize("own_lower", [True, False])
-def test_csr_from_runs_builds_what_the_general_builder_builds(own_lower):
+@pytest.mark.parametrize("own_lower, own_sorted", [(True, True), (False, True), (True, False)])
+def test_csr_from_runs_builds_what_the_general_builder_builds(own_lower, own_sorted):
     from viralsim.kernels.csr import csr_from_arcs, csr_from_runs
 
     rng = np.random.default_rng(5)
@@ -240,7 +240,9 @@ def test_csr_from_runs_builds_what_the_general_builder_builds(own_lower):
     pairs = np.unique(np.stack([lo, hi], axis=1)[lo != hi], axis=0)  # rows sorted by (lo, hi)
     if own_lower:  # runs of the larger end, each listing smaller ends in increasing order
         pairs = pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))][:, ::-1]
+    if not own_sorted:  # shuffle within each run, as growth models list a node's links
+        pairs = pairs[np.lexsort((rng.random(len(pairs)), pairs[:, 0]))]
     ends = np.ascontiguousarray(pairs, dtype=np.int32).ravel()
-    indptr, indices = csr_from_runs(n, ends, own_lower)
+    indptr, indices = csr_from_runs(n, ends, own_lower, own_sorted)
     ref_ptr, ref_ind, _, _ = csr_from_arcs(n, ends[0::2], ends[1::2], True)
     assert np.array_equal(indptr, ref_ptr) and np.array_equal(indices, ref_ind)

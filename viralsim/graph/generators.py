@@ -384,7 +384,7 @@ def erdos_renyi(n: int, mean_degree: float, *, directed: bool = False, seed=None
     name = _name("erdos_renyi", n, p)
     if p["directed"]:
         return _from_ends(n, ends, directed=True, name=name)
-    indptr, indices = csr_from_runs(n, ends, True)  # pairs (a, b), b < a, in row order
+    indptr, indices = csr_from_runs(n, ends, True, True)  # pairs (a, b), b < a, in row order
     del ends
     return SocialGraph(indptr, indices, False, name=name, check=False)
 
@@ -401,7 +401,9 @@ def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph
     """
     p, key = _prepare("barabasi_albert", n, {"m": m}, seed, max_bytes)
     pool, offset, _ = _with_room(kern.preferential_attachment_ends, key, n, p["m"], 0.0, True)
-    return _from_ends(n, pool[offset:], directed=False, name=_name("barabasi_albert", n, p))
+    indptr, indices = csr_from_runs(n, pool[offset:], True, False)  # node by node, links to earlier nodes
+    del pool
+    return SocialGraph(indptr, indices, False, name=_name("barabasi_albert", n, p), check=False)
 
 
 def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -423,7 +425,9 @@ def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None
     pool, offset, arena = _with_room(kern.preferential_attachment_ends, key, n, p["m"], p["triangle_prob"], False)
     name = _name("holme_kim", n, p)
     if p["triangle_prob"] == 0.0:
-        return _from_ends(n, pool[offset:], directed=False, name=name)
+        indptr, indices = csr_from_runs(n, pool[offset:], True, False)
+        del pool
+        return SocialGraph(indptr, indices, False, name=name, check=False)
     del pool
     indptr, indices = kern.growth_csr(n, p["m"], False, arena)
     del arena
@@ -483,7 +487,7 @@ def configuration(n: int, exponent: float, mean_degree: float, max_degree: float
     p, key = _prepare("configuration", n, params, seed, max_bytes)
     w = power_law_weights(n, p["exponent"], p["mean_degree"], p["max_degree"])
     ends = _with_room(kern.chung_lu_ends, key, w)
-    indptr, indices = csr_from_runs(n, ends, False)  # pairs (u, v), v > u, in row order
+    indptr, indices = csr_from_runs(n, ends, False, True)  # pairs (u, v), v > u, in row order
     del ends
     return SocialGraph(indptr, indices, False, name=_name("configuration", n, p), check=False)
 

@@ -114,17 +114,32 @@ def csr_from_arcs(n, src, dst, symmetric):
     return indptr, indices, self_loops, duplicates
 
 
+@njit(cache=True, inline="always")
+def _sort_short(indices, a, b):
+    """Sort ``indices[a:b]``: compare-exchange passes (no branch on the data) when short."""
+    if b - a > 16:
+        sort_row(indices, a, b)
+        return
+    for i in range(a + 1, b):
+        for j in range(i, a, -1):
+            x = indices[j - 1]
+            y = indices[j]
+            indices[j - 1] = min(x, y)
+            indices[j] = max(x, y)
+
+
 @njit(cache=True)
-def csr_from_runs(n, ends, own_lower):
+def csr_from_runs(n, ends, own_lower, own_sorted):
     """Symmetric CSR of edges that a generator lists in runs, built without sorting.
 
-    Edge i is ``(r, c) = (ends[2 i], ends[2 i + 1])``; ``r`` never decreases, ``c`` increases
-    within a run of equal ``r`` and is below ``r`` (``own_lower``, e.g. Erdős–Rényi's lower
-    triangle) or above it (Chung–Lu's upper triangle) on every edge; no pair repeats.  Then
-    row x is its own run's ``c`` (in order) and the ``r`` of the later or earlier runs that
-    name x (in order), one block below x and one above: a counting pass and one placement pass
-    give sorted rows, with none of :func:`csr_from_arcs`' checks for order, loops and
-    duplicates.  Returns ``(indptr, indices)``.
+    Edge i is ``(r, c) = (ends[2 i], ends[2 i + 1])``; ``r`` never decreases, ``c`` is below
+    ``r`` (``own_lower``: Erdős–Rényi's lower triangle, growth models' links to earlier nodes)
+    or above it (Chung–Lu's upper triangle) on every edge, and increases within a run of equal
+    ``r`` when ``own_sorted`` (otherwise each run is sorted as it ends: a few links of a
+    growing node); no pair repeats.  Then row x is its own run's ``c`` and the ``r`` of the
+    later or earlier runs that name x (in order), one block below x and one above: a counting
+    pass and one placement pass give sorted rows, with none of :func:`csr_from_arcs`' checks
+    for order, loops and duplicates.  Returns ``(indptr, indices)``.
     """
     m = ends.shape[0] // 2
     own = huge_zeros(n, np.int32)  # edges in x's own run
@@ -149,12 +164,16 @@ def csr_from_runs(n, ends, own_lower):
         r = ends[2 * i]
         c = ends[2 * i + 1]
         if r != run:
+            if not own_sorted and run >= 0:
+                _sort_short(indices, slot - own[run], slot)
             run = r
             slot = indptr[r] if own_lower else indptr[r] + foreign[r]
         indices[slot] = c
         slot += 1
         indices[fill[c]] = r
         fill[c] += 1
+    if not own_sorted and run >= 0:
+        _sort_short(indices, slot - own[run], slot)
     return indptr, indices
 
 

@@ -151,9 +151,9 @@ def preferential_attachment_ends(key, n, m, triangle_prob, star_start, room):
     max_cap = slots - _HEADER  # the largest overflow list so far
     used = 0
     if star_start:
-        for i in range(1, m + 1):
-            pool[used] = 0
-            pool[used + 1] = i
+        for i in range(1, m + 1):  # edge (i, 0): every edge lists its later node first
+            pool[used] = i
+            pool[used + 1] = 0
             used += 2
             if track:
                 if top + 4 * max_cap > arena.shape[0]:
