@@ -246,3 +246,18 @@ def test_csr_from_runs_builds_what_the_general_builder_builds(own_lower, own_sor
     indptr, indices = csr_from_runs(n, ends, own_lower, own_sorted)
     ref_ptr, ref_ind, _, _ = csr_from_arcs(n, ends[0::2], ends[1::2], True)
     assert np.array_equal(indptr, ref_ptr) and np.array_equal(indices, ref_ind)
+
+
+def test_csr_from_directed_runs_builds_what_the_general_builder_builds():
+    from viralsim.kernels.csr import csr_from_arcs, csr_from_directed_runs
+
+    rng = np.random.default_rng(6)
+    n = 300
+    a, b = rng.integers(0, n, size=(2, 5000))
+    arcs = np.unique(np.stack([a, b], axis=1)[a != b], axis=0)
+    later = arcs.max(axis=1)
+    arcs = arcs[np.lexsort((rng.random(len(arcs)), later))]  # by later end, shuffled within
+    ends = np.ascontiguousarray(arcs, dtype=np.int32).ravel()
+    indptr, indices = csr_from_directed_runs(n, ends)
+    ref_ptr, ref_ind, _, _ = csr_from_arcs(n, ends[0::2], ends[1::2], False)
+    assert np.array_equal(indptr, ref_ptr) and np.array_equal(indices, ref_ind)

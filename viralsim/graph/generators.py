@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, ResourceLimitError
 from ..kernels import generators as kern
-from ..kernels.csr import csr_from_arcs, csr_from_runs
+from ..kernels.csr import csr_from_arcs, csr_from_directed_runs, csr_from_runs
 from ..random import GRAPH, stream_key
 from .core import SocialGraph
 
@@ -546,7 +546,9 @@ def follower(n: int, m: int, reciprocity: float, *, seed=None, max_bytes=None) -
     """
     p, key = _prepare("follower", n, {"m": m, "reciprocity": reciprocity}, seed, max_bytes)
     ends = _with_room(kern.follower_ends, key, n, p["m"], p["reciprocity"])
-    return _from_ends(n, ends, directed=True, name=_name("follower", n, p))
+    indptr, indices = csr_from_directed_runs(n, ends)  # account by account, with its follow-backs
+    del ends
+    return SocialGraph(indptr, indices, True, name=_name("follower", n, p), check=False)
 
 
 def generate(kind: str, n: int, *, seed=None, max_bytes: int | None = None, **params) -> SocialGraph:

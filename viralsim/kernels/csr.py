@@ -178,6 +178,59 @@ def csr_from_runs(n, ends, own_lower, own_sorted):
 
 
 @njit(cache=True)
+def csr_from_directed_runs(n, ends):
+    """CSR of arcs that a growth model lists node by node, built without a general sort.
+
+    Arc i is ``a -> b = ends[2 i] -> ends[2 i + 1]`` (a != b); the later end ``max(a, b)``
+    never decreases, and no arc repeats.  Row x is then the arcs x made while it was the latest
+    node (to earlier nodes: its run, sorted as the run ends) followed by the arcs from x to
+    later nodes, which arrive in increasing order.  Returns ``(indptr, indices)``.
+    """
+    m = ends.shape[0] // 2
+    lower = huge_zeros(n, np.int32)  # arcs x -> earlier node
+    upper = huge_zeros(n, np.int32)  # arcs x -> later node
+    for i in range(m):
+        a = ends[2 * i]
+        if a > ends[2 * i + 1]:
+            lower[a] += 1
+        else:
+            upper[a] += 1
+    indptr = huge_empty(n + 1, np.int64)
+    fill = huge_empty(n, np.int64)  # next slot for an arc to a later node
+    indptr[0] = 0
+    for x in range(n):
+        indptr[x + 1] = indptr[x] + lower[x] + upper[x]
+        fill[x] = indptr[x] + lower[x]
+    indices = huge_empty(indptr[n], np.int32)
+    run = -1
+    start = 0
+    slot = 0
+    for i in range(m):
+        if i + 2 * _AHEAD < m:  # arcs to later nodes land at random rows
+            prefetch(fill, ends[2 * (i + 2 * _AHEAD)])
+        if i + _AHEAD < m:
+            prefetch(indices, fill[ends[2 * (i + _AHEAD)]])
+        a = ends[2 * i]
+        b = ends[2 * i + 1]
+        r = max(a, b)
+        if r != run:
+            if run >= 0:
+                _sort_short(indices, start, slot)
+            run = r
+            start = indptr[r]
+            slot = start
+        if a > b:
+            indices[slot] = b
+            slot += 1
+        else:
+            indices[fill[a]] = b
+            fill[a] += 1
+    if run >= 0:
+        _sort_short(indices, start, slot)
+    return indptr, indices
+
+
+@njit(cache=True)
 def reverse_csr(n, indptr, indices):
     """The transpose (in-arcs) of a CSR graph, rows sorted."""
     m = indices.shape[0]
