@@ -110,6 +110,7 @@ def run_networkit(kind: str, n: int, seed: int):
 
 
 RUNNERS = {"viralsim": run_viralsim, "networkx": run_networkx, "networkit": run_networkit}
+BUDGET_S = 20.0  # a measurement stops repeating once its runs have taken this long
 
 
 def _status_mb(field: str) -> float:
@@ -144,7 +145,7 @@ def child(lib: str, kind: str, n: int, repeats: int) -> None:
         t0 = time.perf_counter()
         arcs = runner(kind, n, 1 + r)
         times.append(time.perf_counter() - t0)
-        if arcs is None:
+        if arcs is None or sum(times) > BUDGET_S:
             break
     peak_mb = _status_mb("VmHWM")
     print(json.dumps({"time_s": min(times), "arcs": arcs, "peak_mb": peak_mb,
@@ -190,7 +191,8 @@ def main() -> int:
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     kinds = args.kinds.split(",")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, threads={args.threads}; "
-          "time = best of 5 at n <= 1e5, 2 at 1e6, else one run; peak = the measuring child's max RSS")
+          f"time = best of 5 runs at n <= 1e5, 2 at 1e6, else one (every library; fewer once {BUDGET_S:.0f} s are spent); "
+          "peak = the measuring child's max RSS")
     header = (f"{'generator':16} {'n':>7} {'arcs':>11} | {'viralsim s':>10} {'peak MB':>7} {'+MB':>6} {'compile s':>9} | "
               f"{'NetworKit s':>11} {'peak MB':>7} {'+MB':>6} {'ratio':>6} | {'networkx s':>10} {'peak MB':>7} {'+MB':>6} {'ratio':>7}")
     print(header)
@@ -203,7 +205,7 @@ def main() -> int:
                 print(f"{kind:16} {n:>7.0e} viralsim failed: {ours['error']}", flush=True)
                 continue
             nk_res = measure("networkit", kind, n, repeats, args.threads) if have_nk else None
-            nx_res = measure("networkx", kind, n, 1, args.threads) if "networkx" in peers and n <= args.networkx_max else None
+            nx_res = measure("networkx", kind, n, repeats, args.threads) if "networkx" in peers and n <= args.networkx_max else None
 
             def col(res, width, rwidth):
                 if res is None:

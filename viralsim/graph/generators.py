@@ -456,16 +456,28 @@ def power_law_weights(n: int, exponent: float, mean_degree: float, max_degree: f
     if max_degree is None:
         max_degree = min(math.sqrt(mean_degree * n), n - 1.0)
         max_degree = max(max_degree, mean_degree)
-    x = ((np.arange(n) + 0.5) / n) ** (-1.0 / (exponent - 1.0))
+    x = np.arange(n, dtype=np.float64)  # x_i = ((i + 1/2) / n)^(-1 / (exponent - 1)), in place
+    x += 0.5
+    x /= n
+    np.log(x, out=x)
+    x *= -1.0 / (exponent - 1.0)
+    np.exp(x, out=x)
     # With the first k nodes capped, c = (n * mean - k * cap) / sum(x[k:]); the right k is the
-    # smallest with c * x[k] <= cap (x decreases), found for all k at once in O(n).
-    k = np.arange(n)
+    # smallest with c * x[k] <= cap (x decreases): a prefix of the nodes, searched in growing
+    # prefixes so that the usual few capped nodes cost O(n) in all.
     tail = np.cumsum(x[::-1])[::-1]
-    c = (n * mean_degree - k * max_degree) / tail
-    ok = np.flatnonzero(c * x <= max_degree)
+    top = 1024
+    while True:
+        k = np.arange(min(top, n))
+        c = (n * mean_degree - k * max_degree) / tail[: k.size]
+        ok = np.flatnonzero(c * x[: k.size] <= max_degree)
+        if ok.size or k.size == n:
+            break
+        top *= 8
     if ok.size == 0:  # every node at the cap: mean_degree == max_degree
         return np.full(n, float(max_degree))
-    return np.minimum(c[ok[0]] * x, max_degree)
+    x *= c[ok[0]]
+    return np.minimum(x, max_degree, out=x)
 
 
 def configuration(n: int, exponent: float, mean_degree: float, max_degree: float | None = None, *, seed=None, max_bytes=None) -> SocialGraph:
