@@ -276,6 +276,19 @@ def growth_csr(n, m, star_start, arena):
 
 
 @njit(cache=True, inline="always")
+def _inv_rate(p):
+    """1 / -log(1 - p) for :func:`_next_success` (0 when p == 1: every trial succeeds)."""
+    return -1.0 / math.log1p(-p) if p < 1.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _next_success(state, pos, inv_rate):
+    """Index of the next success after ``pos`` in a run of Bernoulli(p) trials (Batagelj &
+    Brandes 2005 skipping; negative past 2^63, which callers read as the end)."""
+    return pos + 1 + geometric_from_exponential(next_exponential(state), inv_rate)
+
+
+@njit(cache=True, inline="always")
 def _is_removed(removed, pos):
     return (removed[pos >> 6] >> np.uint64(pos & 63)) & np.uint64(1) != np.uint64(0)
 
@@ -335,10 +348,10 @@ def watts_strogatz_csr(key, n, k, rewire_prob, room):
     table[:] = -1
     n_added = 0
     if rewire_prob > 0.0:  # lattice edges in rewiring order, (j, u) = (1, 0), (1, 1), ..., by geometric skips
-        inv_rate = -1.0 / math.log1p(-rewire_prob) if rewire_prob < 1.0 else 0.0
+        inv_rate = _inv_rate(rewire_prob)
         t = np.int64(-1)
         while True:
-            t += 1 + geometric_from_exponential(next_exponential(state), inv_rate)
+            t = _next_success(state, t, inv_rate)
             if t >= lattice or t < 0:
                 break
             j = t // n + 1
@@ -448,10 +461,10 @@ def block_pairs_ends(key, sizes, probs, directed, room):
             if p <= 0.0 or total <= 0:
                 continue
             seed_stream(state, key, r * n_blocks + s)
-            inv_rate = -1.0 / math.log1p(-p) if p < 1.0 else 0.0
+            inv_rate = _inv_rate(p)
             idx = np.int64(-1)
             while True:
-                idx += 1 + geometric_from_exponential(next_exponential(state), inv_rate)
+                idx = _next_success(state, idx, inv_rate)
                 if idx >= total or idx < 0:
                     break
                 if r != s:
