@@ -91,3 +91,20 @@ def test_atomic_outputs_get_ordinary_permissions(tmp_path):
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644  # not mkstemp's 0600
     assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o755  # not mkdtemp's 0700
     assert stat.S_IMODE((tmp_path / "run" / "summary.json").stat().st_mode) == 0o644
+
+
+def test_kernel_caches_are_dropped_when_any_kernel_source_changes(tmp_path):
+    # numba checks only a cached function's own file; helpers inlined from rng.py or memory.py
+    # would otherwise leave other files' kernels running their old code
+    from viralsim.kernels import DIGEST, drop_stale_caches, sources_digest
+
+    assert sources_digest() == DIGEST
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    for name in ("k.f-1.py311.nbi", "k.f-1.py311.1.nbc", "keep.pyc"):
+        (cache / name).write_bytes(b"x")
+    assert drop_stale_caches(cache, "digest-1")  # no stamp yet: dropped, stamp written
+    assert sorted(p.name for p in cache.iterdir()) == ["keep.pyc", "viralsim-kernels.sha256"]
+    (cache / "k.f-1.py311.nbi").write_bytes(b"x")
+    assert not drop_stale_caches(cache, "digest-1") and (cache / "k.f-1.py311.nbi").exists()
+    assert drop_stale_caches(cache, "digest-2") and not (cache / "k.f-1.py311.nbi").exists()
