@@ -27,7 +27,7 @@ def _sum_with_prefetch(rows, order):
 def _fresh(n):
     a = huge_zeros(n, np.int64)
     b = huge_copy(a[: n // 2] + 7)
-    c = huge_empty((n // 8, 8), np.int32)
+    c = huge_empty(n, np.int32).reshape((n // 8, 8))
     c[:, :] = 3
     return a, b, c
 
@@ -43,6 +43,8 @@ def test_huge_arrays_hold_what_they_should():
     assert a.shape == (1 << 20,) and not a.any()
     assert b.shape == (1 << 19,) and np.all(b == 7)
     assert c.shape == (1 << 17, 8) and np.all(c == 3)
+    for arr in (a, b, c):  # at least 256 KiB: laid on whole huge pages
+        assert arr.ctypes.data % (2 << 20) == 0
 
 
 def _anon_huge_kb() -> int:
