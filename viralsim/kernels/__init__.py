@@ -7,7 +7,8 @@ inline helpers from sibling files (``rng.py``, ``memory.py``): after an edit to 
 kernel in another file would load its stale machine code and compute with the old helper,
 silently.  So on import the kernels' sources are hashed together, and when the hash differs
 from the one stamped beside the cache, this package's cache files are dropped (a fresh install
-has none; a read-only install cannot have been edited).
+has none; a read-only install cannot have been edited).  With ``NUMBA_CACHE_DIR`` set, numba
+keeps the cache there instead, out of this check's reach: clear it after editing a helper.
 """
 
 from __future__ import annotations
