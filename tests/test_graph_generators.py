@@ -394,3 +394,50 @@ def test_adjacency_kernels_rerun_with_more_room_give_the_same_graph():
                 break
             room, tries = room * 2, tries + 1
         assert tries > 0 and np.array_equal(out[1], full[1]) and np.array_equal(out[0], full[0])
+
+
+def _assert_valid_csr(g: SocialGraph) -> None:
+    n = g.n_nodes
+    SocialGraph(g.indptr, g.indices, g.directed)  # the constructor's full checks
+    src = np.repeat(np.arange(n), np.diff(g.indptr))
+    assert not np.any(src == g.indices), "self-loop"
+    same_row = src[1:] == src[:-1]
+    assert np.all(np.diff(g.indices.astype(np.int64))[same_row] > 0), "row not strictly increasing"
+    if not g.directed:
+        forward = src * n + g.indices
+        backward = g.indices.astype(np.int64) * n + src
+        assert np.array_equal(np.sort(forward), np.sort(backward)), "an edge without its reverse arc"
+
+
+def test_small_and_dense_graphs_are_valid_csr_with_the_exact_edge_counts():
+    # the fast paths (rows written in generation order, hash sets, home lines, two lanes) at the
+    # sizes where their edge cases live: a handful of nodes, complete graphs, every edge rewired
+    cases = []
+    for n in (2, 3, 5, 13, 200):
+        for m in (1, 3, 5):
+            if m < n:
+                cases += [("barabasi_albert", n, {"m": m}, m + m * (n - m - 1)),
+                          ("holme_kim", n, {"m": m, "triangle_prob": 0.0}, m * (n - m)),
+                          ("holme_kim", n, {"m": m, "triangle_prob": 0.7}, m * (n - m)),
+                          ("holme_kim", n, {"m": m, "triangle_prob": 1.0}, m * (n - m)),
+                          ("follower", n, {"m": m, "reciprocity": 0.5}, None)]
+        for k in (2, 4, 10):
+            if k < n:
+                cases += [("watts_strogatz", n, {"k": k, "rewire_prob": q}, n * k // 2) for q in (0.0, 0.3, 1.0)]
+        for degree in (0.5, 3.0, n - 1.0):
+            cases += [("erdos_renyi", n, {"mean_degree": degree}, n * (n - 1) // 2 if degree == n - 1 else None),
+                      ("erdos_renyi", n, {"mean_degree": degree, "directed": True}, None),
+                      ("configuration", n, {"exponent": 2.2, "mean_degree": max(degree, 1.0)}, None)]
+        cases.append(("segmented", n, {"shares": [0.5, 0.5], "within_degree": 1.0, "between_degree": 0.5}, None))
+    checked = 0
+    for kind, n, params, edges in cases:
+        for seed in range(2):
+            try:
+                g = generate(kind, n, seed=seed, **params)
+            except InvalidParameterError:
+                continue  # outside the parameter ranges (said with the allowed values, tested elsewhere)
+            _assert_valid_csr(g)
+            if edges is not None:
+                assert g.n_edges == edges, (kind, n, params)
+            checked += 1
+    assert checked > 200
