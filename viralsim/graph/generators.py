@@ -355,6 +355,12 @@ def _from_ends(n: int, ends: np.ndarray, *, directed: bool, name: str, segment=N
     return SocialGraph(indptr, indices, directed, segment, tuple(segment_names), None, name, check=False)
 
 
+def _from_runs(n: int, ends: np.ndarray, *, name: str, own_lower: bool = True, own_sorted: bool = True) -> SocialGraph:
+    """An undirected graph from edges listed node by node (see ``csr_from_runs``)."""
+    indptr, indices = csr_from_runs(n, ends, own_lower, own_sorted)
+    return SocialGraph(indptr, indices, False, name=name, check=False)
+
+
 def _name(kind: str, n: int, p: dict) -> str:
     args = ", ".join(f"{k}={v!r}" if not isinstance(v, float) else f"{k}={v:g}" for k, v in p.items() if v is not None)
     return f"{kind}(n={n}{', ' if args else ''}{args})"
@@ -384,9 +390,7 @@ def erdos_renyi(n: int, mean_degree: float, *, directed: bool = False, seed=None
     name = _name("erdos_renyi", n, p)
     if p["directed"]:
         return _from_ends(n, ends, directed=True, name=name)
-    indptr, indices = csr_from_runs(n, ends, True, True)  # pairs (a, b), b < a, in row order
-    del ends
-    return SocialGraph(indptr, indices, False, name=name, check=False)
+    return _from_runs(n, ends, name=name)  # pairs (a, b), b < a, in row order
 
 
 def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -401,9 +405,7 @@ def barabasi_albert(n: int, m: int, *, seed=None, max_bytes=None) -> SocialGraph
     """
     p, key = _prepare("barabasi_albert", n, {"m": m}, seed, max_bytes)
     pool, offset, _ = _with_room(kern.preferential_attachment_ends, key, n, p["m"], 0.0, True)
-    indptr, indices = csr_from_runs(n, pool[offset:], True, False)  # node by node, links to earlier nodes
-    del pool
-    return SocialGraph(indptr, indices, False, name=_name("barabasi_albert", n, p), check=False)
+    return _from_runs(n, pool[offset:], name=_name("barabasi_albert", n, p), own_sorted=False)  # links to earlier nodes
 
 
 def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None) -> SocialGraph:
@@ -425,9 +427,7 @@ def holme_kim(n: int, m: int, triangle_prob: float, *, seed=None, max_bytes=None
     pool, offset, arena = _with_room(kern.preferential_attachment_ends, key, n, p["m"], p["triangle_prob"], False)
     name = _name("holme_kim", n, p)
     if p["triangle_prob"] == 0.0:
-        indptr, indices = csr_from_runs(n, pool[offset:], True, False)
-        del pool
-        return SocialGraph(indptr, indices, False, name=name, check=False)
+        return _from_runs(n, pool[offset:], name=name, own_sorted=False)
     del pool
     indptr, indices = kern.growth_csr(n, p["m"], False, arena)
     del arena
@@ -499,9 +499,7 @@ def configuration(n: int, exponent: float, mean_degree: float, max_degree: float
     p, key = _prepare("configuration", n, params, seed, max_bytes)
     w = power_law_weights(n, p["exponent"], p["mean_degree"], p["max_degree"])
     ends = _with_room(kern.chung_lu_ends, key, w)
-    indptr, indices = csr_from_runs(n, ends, False, True)  # pairs (u, v), v > u, in row order
-    del ends
-    return SocialGraph(indptr, indices, False, name=_name("configuration", n, p), check=False)
+    return _from_runs(n, ends, name=_name("configuration", n, p), own_lower=False)  # pairs (u, v), v > u, in row order
 
 
 def _between_prob(n: int, sizes: np.ndarray, between_degree: float) -> float:

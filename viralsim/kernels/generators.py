@@ -1,14 +1,14 @@
 """Numba kernels for random social graphs, each O(n + m).
 
 Most kernels return their edges as one interleaved ``int32`` array ``ends`` (``ends[2i]``,
-``ends[2i + 1]`` are the endpoints of edge or arc ``i``), which the caller turns into CSR with
-:func:`viralsim.kernels.csr.csr_from_arcs` on the views ``ends[0::2], ends[1::2]``: one
-layout for every generator, so the CSR kernel is compiled once.  Erdős–Rényi and Chung–Lu list
-their edges row by row of one triangle, which :func:`viralsim.kernels.csr.csr_from_runs` turns
-into sorted rows without a check pass; ``holme_kim`` and ``watts_strogatz`` build their CSR
-themselves.  Randomness comes from the
-sequential streams of :mod:`viralsim.kernels.rng`, started from the caller's 64-bit key, so a
-graph is a pure function of (key, parameters).
+``ends[2i + 1]`` are the endpoints of edge or arc ``i``).  Erdős–Rényi, Chung–Lu, the growth
+models and the follower graph list them node by node of one triangle, which
+:func:`viralsim.kernels.csr.csr_from_runs` (or ``csr_from_directed_runs``) turns into sorted rows
+with no sort or check pass; the block model's edges go through the general
+:func:`viralsim.kernels.csr.csr_from_arcs`; ``holme_kim`` (with triads) and ``watts_strogatz``
+build their CSR themselves.  Randomness comes from the sequential streams of
+:mod:`viralsim.kernels.rng`, started from the caller's 64-bit key, so a graph is a pure function
+of (key, parameters).
 
 Kernels whose edge count is random allocate ``room`` times the expected count plus 8
 standard deviations and return ``(ends, True)``; in the (astronomically rare) case that this
@@ -16,9 +16,8 @@ is not enough they return ``(empty, False)`` and the caller reruns them with mor
 gives the same graph since the draws depend only on the key.  Growing an array inside the hot
 loop instead would make numba reload it on every write (about 3x slower).
 
-The dynamic adjacency used by ``holme_kim`` is a bump-allocated arena:
-node ``u`` owns ``arena[start[u]:start[u] + cap[u]]`` of which ``deg[u]`` are used; a full
-block is moved to the top of the arena with twice the room (amortised O(1) per insertion).
+The dynamic adjacency used by ``holme_kim`` is an arena of one home line per node with
+overflow lists bump-allocated above them (see :func:`_adj_init`).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .csr import _AHEAD, sort_row
+from .csr import _AHEAD, _sort_short, sort_row
 from .memory import huge_empty, huge_zeros, prefetch
 from .rng import GOLDEN, geometric_from_exponential, next_below, next_exponential, next_uniform, seed_stream
 
@@ -263,15 +262,7 @@ def growth_csr(n, m, star_start, arena):
             for j in range(at_home, d):
                 indices[a + j] = arena[s + j]
         if u >= first:
-            if m <= 16:  # compare-exchange passes: no data-dependent branch to mispredict
-                for i in range(a + 1, a + m):
-                    for j in range(i, a, -1):
-                        x = indices[j - 1]
-                        y = indices[j]
-                        indices[j - 1] = min(x, y)
-                        indices[j] = max(x, y)
-            else:
-                sort_row(indices, a, a + m)
+            _sort_short(indices, a, a + m)
     return indptr, indices
 
 
@@ -515,6 +506,15 @@ def _chung_lu_trial(state, weights, share, ends, used, u, v, p):
     return v + 1, q, used
 
 
+@njit(cache=True, inline="always")
+def _chung_lu_row(weights, share, r, end):
+    """Start of row r in :func:`chung_lu_ends`: ``(first candidate, its probability)``, or
+    ``(n, 0.0)`` once the lane's rows end at ``end``."""
+    if r >= end:
+        return np.int64(weights.shape[0]), 0.0
+    return np.int64(r + 1), min(weights[r] * share[r + 1], 1.0)
+
+
 @njit(cache=True)
 def chung_lu_ends(key, weights, room):
     """Chung–Lu graph: edge {u, v} (u != v) with probability min(1, w_u w_v / sum(w)).
@@ -542,20 +542,17 @@ def chung_lu_ends(key, weights, room):
     share = huge_empty(n, np.float64)  # w_v / S
     for v in range(n):
         share[v] = weights[v] / total
-    # expected edges of row u (an upper bound: min(1, .) dropped): w_u * sum_{v > u} w_v / S
-    work = 0.0
+    # expected edges of row u (an upper bound: min(1, .) dropped): w_u * sum_{v > u} w_v / S;
+    # a row's expected work is one trial more than its edges
     expected = 0.0
     upper = 0.0
     for u in range(n - 1, -1, -1):
         expected += weights[u] * upper
-        work += 1.0 + weights[u] * upper
         upper += share[u]
     split = 0  # lane 0 takes rows [0, split), lane 1 rows [split, n - 1): even expected work
-    done = 0.0
     expect0 = 0.0
     upper = max(1.0 - share[0], 0.0)
-    while split < n - 1 and done < 0.5 * work:
-        done += 1.0 + weights[split] * upper
+    while split < n - 1 and split + expect0 < 0.5 * (n + expected):
         expect0 += weights[split] * upper
         split += 1
         upper = max(upper - share[split], 0.0)
@@ -565,31 +562,21 @@ def chung_lu_ends(key, weights, room):
     ends = huge_empty(cap0 + cap1, np.int32)
     used0, used1 = 0, cap0
     r0, r1 = 0, split
-    v0, v1 = 1, split + 1
-    p0 = min(weights[0] * share[1], 1.0)
-    p1 = min(weights[split] * share[split + 1], 1.0) if split < n - 1 else 0.0
-    active0, active1 = split > 0, split < n - 1
-    while active0 or active1:
+    v0, p0 = _chung_lu_row(weights, share, r0, split)
+    v1, p1 = _chung_lu_row(weights, share, r1, n - 1)
+    while r0 < split or r1 < n - 1:
         if used0 + 2 > cap0 or used1 + 2 > cap0 + cap1:
             return ends[:0], False
-        if active0:
+        if r0 < split:
             v0, p0, used0 = _chung_lu_trial(state0, weights, share, ends, used0, r0, v0, p0)
             if v0 >= n:
                 r0 += 1
-                if r0 < split:
-                    v0 = r0 + 1
-                    p0 = min(weights[r0] * share[v0], 1.0)
-                else:
-                    active0 = False
-        if active1:
+                v0, p0 = _chung_lu_row(weights, share, r0, split)
+        if r1 < n - 1:
             v1, p1, used1 = _chung_lu_trial(state1, weights, share, ends, used1, r1, v1, p1)
             if v1 >= n:
                 r1 += 1
-                if r1 < n - 1:
-                    v1 = r1 + 1
-                    p1 = min(weights[r1] * share[v1], 1.0)
-                else:
-                    active1 = False
+                v1, p1 = _chung_lu_row(weights, share, r1, n - 1)
     for i in range(used1 - cap0):  # lane 1's edges behind lane 0's
         ends[used0 + i] = ends[cap0 + i]
     return ends[:used0 + used1 - cap0], True

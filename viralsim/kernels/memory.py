@@ -66,8 +66,8 @@ def advise_huge_pages(typingctx, array):
     """Ask Linux to back ``array``'s whole 2 MiB pages with huge pages (``madvise(MADV_HUGEPAGE)``).
 
     Call it right after allocating, before the array is written: it takes effect as the pages
-    are first touched.  Arrays under two huge pages or over 128 MiB, and other systems, are
-    left alone.
+    are first touched.  Arrays without a whole huge page, and other systems, are left alone;
+    which arrays are worth it is :func:`huge_empty`'s choice.
     """
     if not isinstance(array, types.Array):
         return None
@@ -84,9 +84,7 @@ def advise_huge_pages(typingctx, array):
         mask = ir.Constant(i64, ~(_HUGE_PAGE - 1) & 0xFFFFFFFFFFFFFFFF)
         start = builder.and_(builder.add(data, ir.Constant(i64, _HUGE_PAGE - 1)), mask)  # first whole page
         end = builder.and_(builder.add(data, nbytes), mask)
-        worth_it = builder.and_(builder.icmp_unsigned(">", end, start),
-                                builder.icmp_unsigned("<=", nbytes, ir.Constant(i64, _HUGE_PAGES_UP_TO)))
-        with builder.if_then(worth_it, likely=False):
+        with builder.if_then(builder.icmp_unsigned(">", end, start), likely=False):
             byte_ptr = ir.IntType(8).as_pointer()
             i32 = ir.IntType(32)
             fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(i32, [byte_ptr, i64, i32]), "madvise")

@@ -84,7 +84,7 @@ def next_below(state, n):
     return np.int64(next_uniform(state) * n)
 
 
-def _exponential_ziggurat(layers=256, r=7.69711747013104972):
+def _exponential_ziggurat(r, layers=256):
     """Tables of Marsaglia & Tsang's (2000) ziggurat for Exp(1), 53-bit version.
 
     Layer 0 is the rectangle [0, r] x [0, e^-r] plus the tail beyond r; layer i >= 1 is the
@@ -107,9 +107,8 @@ def _exponential_ziggurat(layers=256, r=7.69711747013104972):
     return kept, width, height
 
 
-_ZIG_KEPT, _ZIG_WIDTH, _ZIG_HEIGHT = _exponential_ziggurat()
-_ZIG_R = 7.69711747013104972
-_S8 = np.uint64(8)
+_ZIG_R = 7.69711747013104972  # the base layer's edge for 256 layers (Marsaglia & Tsang 2000)
+_ZIG_KEPT, _ZIG_WIDTH, _ZIG_HEIGHT = _exponential_ziggurat(_ZIG_R)
 _LOW8 = np.uint64(255)
 
 
