@@ -12,6 +12,8 @@ Semantics of every parameter and metric: ``docs/model.md``.
 from .params import CascadeModel, ThresholdModel
 from .results import SimulationResult, Summary, summarize
 from .simulate import PaidPlacement, simulate, simulate_random_seed
+from .world import ContentSpec, Interaction, Trigger, WorldResult, simulate_world
 
 __all__ = ["CascadeModel", "ThresholdModel", "simulate", "simulate_random_seed", "PaidPlacement",
-           "SimulationResult", "Summary", "summarize"]
+           "SimulationResult", "Summary", "summarize", "ContentSpec", "Interaction", "Trigger", "WorldResult",
+           "simulate_world"]
