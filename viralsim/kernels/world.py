@@ -39,7 +39,7 @@ from .rng import binomial_from_uniform, hash2, uniform
 
 EXTRA_NAMES = ("launch_h", "trigger_h", "views_dropped", "clicks_owned", "clicks_paid")
 WORLD_METRIC_NAMES = ("audience_reached", "saw_both", "inoculated", "unanswered", "positive_last", "negative_last",
-                      "net_sentiment_reach")
+                      "net_sentiment_reach", "posted_several")
 WORLD_SERIES_NAMES = ("positive_last_change", "negative_last_change")  # per step; cumulated by the model layer
 N_EXTRA = len(EXTRA_NAMES)
 N_WORLD = len(WORLD_METRIC_NAMES)
@@ -434,10 +434,17 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
     unanswered = 0
     pos_last = 0
     neg_last = 0
+    posted_several = 0
     for i in range(n_touched):
         if i + _AHEAD < n_touched:
             prefetch(state, touched[i + _AHEAD])
         w = np.int64(touched[i])
+        posts = 0
+        for c in range(n_contents):
+            if state[w, _NU + _NC * c + _C_SHARER] >= 0:
+                posts += 1
+        if posts > 1:
+            posted_several += 1
         if state[w, _VIEWED] == 0:
             continue
         audience += 1
@@ -516,6 +523,7 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
     world_row[4] = pos_last
     world_row[5] = neg_last
     world_row[6] = pos_last - neg_last
+    world_row[7] = posted_several
     return t_end
 
 

@@ -135,7 +135,8 @@ class WorldResult:
     anything), ``saw_both`` (a positive and a negative content), ``inoculated`` (their first
     positive view came before their first negative one), ``unanswered`` (a negative content
     and no positive one), ``positive_last``/``negative_last`` (users whose last view was
-    positive / negative) and ``net_sentiment_reach`` (their difference).  ``world_series``: the
+    positive / negative), ``net_sentiment_reach`` (their difference) and ``posted_several`` (users
+    who posted more than one content).  ``world_series``: the
     last-view counts per step, cumulated: ``positive_last``, ``negative_last``, ``net_sentiment``.
     """
 
@@ -285,7 +286,8 @@ def _solo(graph, spec, runs, ss, threads, progress, timeseries, collision, atten
     zero = np.zeros(runs)
     world = {"audience_reached": reach.copy(), "saw_both": zero, "inoculated": zero,
              "unanswered": reach.copy() if sign < 0 else zero, "positive_last": reach.copy() if sign > 0 else zero,
-             "negative_last": reach.copy() if sign < 0 else zero, "net_sentiment_reach": sign * reach}
+             "negative_last": reach.copy() if sign < 0 else zero, "net_sentiment_reach": sign * reach,
+             "posted_several": zero}
     series = {}
     if timeseries:
         cum = r.cumulative("reach")
