@@ -205,12 +205,19 @@ def cmd_run(args) -> int:
         console.print(summary_table(result))
         for line in summary_footer(result):
             console.print(line, soft_wrap=True)
+        if result.world is not None:
+            from ..scenario.world_outputs import contents_table, world_lines
+
+            console.print(contents_table(result))
+            for line in world_lines(result):
+                console.print(line, soft_wrap=True)
         if result.incremental is not None:
             console.print(incrementality_table(result))
             for line in incrementality_footer(result):
                 console.print(line, soft_wrap=True)
         plotted = ", spread_reach.png" if args.plot else ""
         inc = ", incrementality.csv" if result.incremental is not None else ""
+        inc += ", contents.csv" if result.world is not None else ""
         console.print(f"wrote {target}/ (summary.json, runs.csv, timeseries.csv, attribution.csv, "
                       f"attribution_tiers.csv{inc}, manifest.json{plotted}) in {result.wall_time_s:,.1f} s",
                       soft_wrap=True)

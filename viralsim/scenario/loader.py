@@ -24,6 +24,7 @@ from ..campaign.valuation import CostModel, Tier, Valuation
 from ..errors import ScenarioError, ViralsimError
 from . import schema
 from .reader import RawScenario, apply_overrides, resolve_document
+from ..model.world import TRIGGER_METRICS
 from .schema import Where, fail, format_duration
 
 __all__ = ["Scenario", "Audience", "Segment", "Content", "Platform", "ThresholdRule", "Seeding", "Wave", "Campaign",
@@ -83,6 +84,9 @@ class Content:
     engagement_rate: float
     click_rate: float
     conversion_rate: float
+    name: str = "content"
+    sentiment: str = "neutral"
+    owner: str = "brand"
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,36 @@ class Platform:
     feed_reach: float
     delay_median_h: float
     delay_sigma: float
+    attention: int | None = None
+    collision: str = "first"
+
+
+@dataclass(frozen=True)
+class TriggerRule:
+    """Launch ``response_h`` hours after content ``after`` first reaches ``level`` of ``metric``."""
+
+    after: str
+    metric: str
+    level: int
+    response_h: float
+
+
+@dataclass(frozen=True)
+class ExtraContent:
+    """A further content of the world: its content keys, its campaign (times after its launch), its launch."""
+
+    content: "Content"
+    campaign: "Campaign"
+    start_h: float = 0.0
+    trigger: TriggerRule | None = None
+
+
+@dataclass(frozen=True)
+class InteractionRule:
+    source: str
+    target: str
+    cross_share: float = 1.0
+    prior_exposure: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +199,8 @@ class Scenario:
     campaign: Campaign
     valuation: Valuation | None
     baseline: Path | None = None
+    contents: tuple[ExtraContent, ...] = ()
+    interactions: tuple[InteractionRule, ...] = ()
     source: Path | None = field(default=None, compare=False)
     sources: tuple[Path, ...] = field(default=(), compare=False)
     resolved: dict = field(default_factory=dict, compare=False, repr=False)
@@ -173,6 +209,16 @@ class Scenario:
     @property
     def n_steps(self) -> int:
         return int(round(self.horizon_h / self.step_h))
+
+    @property
+    def is_world(self) -> bool:
+        """Several contents, or one that is not a neutral brand post: world metrics are reported."""
+        c = self.content
+        return bool(self.contents) or c.sentiment != "neutral" or c.owner != "brand"
+
+    @property
+    def content_names(self) -> tuple[str, ...]:
+        return (self.content.name,) + tuple(x.content.name for x in self.contents)
 
     def segment_affinity(self, segment_names) -> "np.ndarray | None":
         """Share multiplier of each of the graph's segments (in ``segment_names`` order), or None
@@ -281,6 +327,7 @@ def _validate(raw: RawScenario) -> Scenario:
     campaign = _campaign(top["campaign"], audience, model, horizon, w)
     valuation = _valuation(top["valuation"], w)
     baseline = _baseline(top["baseline"], raw)
+    extra, interactions = _world(top, raw, audience, model, horizon)
 
     limit = memory_limit_bytes()
     result_bytes = top["runs"] * (round(n_steps) + 1) * 8 * 6 + top["runs"] * 8 * 40
@@ -301,18 +348,106 @@ def _validate(raw: RawScenario) -> Scenario:
         model=model,
         threshold=threshold,
         audience=audience,
-        content=Content(c["stickiness"], c["half_life"], c["fatigue"], c["engagement_rate"], c["click_rate"],
-                        c["conversion_rate"]),
-        platform=Platform(p["feed_reach"], p["delay"]["median"], p["delay"]["sigma"]),
+        content=_content(c),
+        platform=Platform(p["feed_reach"], p["delay"]["median"], p["delay"]["sigma"], p["attention"], p["collision"]),
         campaign=campaign,
         valuation=valuation,
         baseline=baseline,
+        contents=extra,
+        interactions=interactions,
         source=raw.path,
         sources=tuple(raw.chain),
         resolved=_resolved(top, audience, model, baseline),
         where=dict(raw.where),
     )
     return scenario
+
+
+def _content(c: dict) -> Content:
+    return Content(c["stickiness"], c["half_life"], c["fatigue"], c["engagement_rate"], c["click_rate"],
+                   c["conversion_rate"], c["name"], c["sentiment"], c["owner"])
+
+
+_OWN_KEYS = ("name", "sentiment", "owner")  # a further content does not inherit these from the main one
+
+
+def _world(top: dict, raw: RawScenario, audience: Audience, model: str, horizon: float):
+    """The further contents and interactions: names, triggers (known contents, no cycle), pairs."""
+    w = raw.where_of
+    if not top["contents"]:
+        if top["interactions"]:
+            raise fail("interactions", "needs `contents`: there is only one content in this scenario",
+                       w("interactions"))
+        return (), ()
+    if model != "cascade":
+        raise fail("contents", "several contents run the share cascade (model: cascade); this scenario uses "
+                   "model: threshold", w("contents"))
+    main_raw = raw.data.get("content") or {}
+    raw_items = raw.data.get("contents") or []
+    names = [top["content"]["name"]]
+    extra = []
+    for i, item in enumerate(top["contents"]):
+        path = f"contents[{i}]"
+        own = (raw_items[i].get("content") or {}) if i < len(raw_items) and isinstance(raw_items[i], dict) else {}
+        if "name" not in own:
+            raise fail(f"{path}.content.name", "required: a name for this content (distinct from the others)",
+                       w(f"{path}.content"))
+        merged = {k: v for k, v in main_raw.items() if k not in _OWN_KEYS} if isinstance(main_raw, dict) else {}
+        merged.update(own)
+        c = schema.check_section(schema.CONTENT, merged, f"{path}.content", w)
+        if c["stickiness"] is None:
+            raise fail(f"{path}.content.stickiness", "required (here or in the main content)", w(f"{path}.content"))
+        if c["name"] in names:
+            raise fail(f"{path}.content.name", f"{c['name']!r} is already the name of another content; names must "
+                       "be distinct", w(f"{path}.content.name"))
+        names.append(c["name"])
+        try:
+            campaign = _campaign(item["campaign"], audience, model, horizon, lambda q, p=path: w(f"{p}.{q}"))
+        except ScenarioError as exc:  # its paths are relative to this content
+            raise ScenarioError(f"{path}.{exc}") from None
+        if item["start"] > horizon:
+            raise fail(f"{path}.start", f"must be within the horizon ({format_duration(horizon)})", w(f"{path}.start"))
+        trig = None
+        if item["trigger"] is not None:
+            t = item["trigger"]
+            tp = f"{path}.trigger.when"
+            when = t["when"]
+            if not isinstance(when, dict) or len(when) != 1:
+                raise fail(tp, "must be one metric and a count, e.g. {reach: 500}", w(tp))
+            (metric, level), = when.items()
+            if metric not in TRIGGER_METRICS:
+                raise fail(tp, f"unknown metric {metric!r}; one of {', '.join(TRIGGER_METRICS)}", w(tp))
+            if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+                raise fail(f"{tp}.{metric}", f"must be an integer >= 1, got {level!r}", w(tp))
+            trig = TriggerRule(t["after"], metric, level, t["response_time"])
+        extra.append(ExtraContent(_content(c), campaign, item["start"], trig))
+    for i, x in enumerate(extra):
+        if x.trigger is not None and x.trigger.after not in names:
+            p = f"contents[{i}].trigger.after"
+            raise fail(p, f"{x.trigger.after!r} is not a content of this scenario ({', '.join(names)})", w(p))
+    after = {x.content.name: x.trigger.after for x in extra if x.trigger is not None}
+    for i, x in enumerate(extra):
+        seen, cur = [x.content.name], x.content.name
+        while cur in after:
+            cur = after[cur]
+            if cur in seen:
+                p = f"contents[{i}].trigger.after"
+                raise fail(p, f"triggers form a cycle ({' -> '.join(seen + [cur])}): none of them could launch", w(p))
+            seen.append(cur)
+    inter, pairs = [], set()
+    for i, it in enumerate(top["interactions"]):
+        for k in ("source", "target"):
+            if it[k] not in names:
+                p = f"interactions[{i}].{k}"
+                raise fail(p, f"{it[k]!r} is not a content of this scenario ({', '.join(names)})", w(p))
+        if it["source"] == it["target"]:
+            raise fail(f"interactions[{i}].target", "must differ from source", w(f"interactions[{i}]"))
+        if (it["source"], it["target"]) in pairs:
+            raise fail(f"interactions[{i}]", f"{it['source']} -> {it['target']} is declared twice",
+                       w(f"interactions[{i}]"))
+        pairs.add((it["source"], it["target"]))
+        inter.append(InteractionRule(it["source"], it["target"], it["cross_share"], it["prior_exposure"]))
+    return tuple(extra), tuple(inter)
 
 
 def _audience(a: dict, raw: RawScenario, model: str) -> Audience:

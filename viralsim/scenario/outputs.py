@@ -28,7 +28,7 @@ __all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table
 
 TABLE_METRICS = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares",
                  "engagements", "clicks", "conversions", "emv", "conversion_value", "total_cost", "roi")
-MONEY = {"emv", "conversion_value", "paid_cost", "total_cost", "net_value"}
+MONEY = {"emv", "conversion_value", "paid_cost", "total_cost", "net_value", "net_earned_media"}
 
 
 def versions() -> dict[str, str]:
@@ -210,6 +210,10 @@ def _write_run_files(result: ScenarioResult, folder: Path, argv: Sequence[str] |
     write_attribution_csv(result, folder)
     if result.incremental is not None:
         _write_incrementality_csv(folder / "incrementality.csv", result)
+    if result.world is not None:
+        from .world_outputs import write_contents_csv
+
+        write_contents_csv(result, folder)
     (folder / "manifest.json").write_text(json.dumps(manifest(result, argv=argv), indent=2, allow_nan=False) + "\n",
                                           encoding="utf-8")
 
@@ -354,7 +358,9 @@ def scoreboard_table(comparison: Comparison):
     table = Table(title=f"{len(comparison.results)} scenarios, {comparison.runs:,} paired runs each (common random "
                         f"numbers, seed {comparison.seed}); means per campaign", title_justify="left")
     table.add_column("scenario")
-    metrics = [m for m in SCOREBOARD_METRICS if m in base.summary]
+    from .world_outputs import WORLD_SCOREBOARD
+
+    metrics = [m for m in SCOREBOARD_METRICS + WORLD_SCOREBOARD if m in base.summary]
     for m in metrics:
         table.add_column(m, justify="right")
     table.add_column(f"reach vs {base.scenario.name} [95% CI]", justify="right")

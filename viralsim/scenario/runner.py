@@ -49,6 +49,7 @@ class ScenarioResult:
     wall_time_s: float
     notes: tuple[str, ...] = ()
     incremental: "Incrementality | None" = None
+    world: "object | None" = None  # a scenario.world.WorldRun when the scenario is a world of contents
 
     @property
     def seeds(self) -> np.ndarray:
@@ -133,6 +134,8 @@ class ScenarioResult:
             out["valuation"] = val
         if self.incremental is not None:
             out["incrementality"] = self.incremental.to_dict()
+        if self.world is not None:
+            out["world"] = self.world.to_dict()
         if self.notes:
             out["notes"] = list(self.notes)
         return out
@@ -246,14 +249,24 @@ def simulate(scenario: Scenario, *, runs: int | None = None, seed: int | None = 
     if plan is None:
         plan = plan_campaign(scenario, graph, seed=seed, threads=threads)
     model = build_model(scenario, graph)
-    with wrap_errors("campaign", scenario):
-        sim = model_simulate(graph, model, plan.seeds, runs=runs, seed=seed, threads=threads, progress=progress,
-                             seed_times=plan.seed_times_h, paid=plan.placements)
+    world = None
+    if scenario.is_world:
+        from .world import run_world
+
+        world = run_world(scenario, graph, plan, model, runs=runs, seed=seed, threads=threads, progress=progress)
+        sim = world.result.contents[scenario.content.name]
+    else:
+        with wrap_errors("campaign", scenario):
+            sim = model_simulate(graph, model, plan.seeds, runs=runs, seed=seed, threads=threads, progress=progress,
+                                 seed_times=plan.seed_times_h, paid=plan.placements)
     metrics = {k: np.asarray(v) for k, v in sim.metrics.items()}
     if scenario.valuation is not None:
         metrics.update(value_metrics(metrics, scenario.valuation, plan.spend))
+    if world is not None:
+        metrics.update(world.metrics)
     summary = {k: summarize(v) for k, v in metrics.items()}
-    return ScenarioResult(scenario, graph, plan, sim, metrics, summary, seed, time.perf_counter() - start)
+    return ScenarioResult(scenario, graph, plan, sim, metrics, summary, seed, time.perf_counter() - start,
+                          world=world)
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import ScenarioError
+from ..model.world import COLLISIONS, FACTOR_MAX, OWNERS, SENTIMENTS, TRIGGER_METRICS
 
 __all__ = [
     "REQUIRED",
@@ -228,6 +229,12 @@ CONTENT = Section(
     "content",
     "The post and how people react to it.",
     (
+        Key("name", "str", "The content's name in a world of several contents (reports, interactions, triggers).",
+            pattern=NAME_PATTERN, default="content"),
+        Key("sentiment", "str", "What the content says about the brand: net sentiment counts users whose last view "
+            "was positive minus negative.", options=SENTIMENTS, default="neutral"),
+        Key("owner", "str", "Who speaks: share of voice is the `brand`'s share over all contents.", options=OWNERS,
+            default="brand"),
         Key("stickiness", "float", "Probability that a user who sees the post shares it (at full novelty).",
             "probability per view", low=0.0, high=1.0, default=None, required_when="model is cascade"),
         Key("half_life", "duration", "Novelty half-life: the share probability halves every half_life after the "
@@ -261,6 +268,12 @@ PLATFORM = Section(
         Key("feed_reach", "float", "Probability that a post in a follower's feed is viewed at all.",
             "probability", low=0.0, high=1.0, default=1.0),
         Key("delay", "section", "Delivery delay.", default={}, section=DELAY),
+        Key("attention", "int", "Posts a user views per step at most, over all contents; later posts of the step "
+            "are dropped (not viewed, no share chance); null: no limit.", "posts per step", low=1, default=None,
+            nullable=True),
+        Key("collision", "str", "Which of the events of one step comes first (first exposure, attention, "
+            "prior exposure): `first` generated, `positive` or `negative` contents first, or `random` (contents in "
+            "a random order per step).", options=COLLISIONS, default="first"),
     ),
 )
 
@@ -401,6 +414,45 @@ VALUATION = Section(
     ),
 )
 
+TRIGGER = Section(
+    "contents[].trigger",
+    "Launch this content inside each replicate once another content passes a threshold (the brand's response).",
+    (
+        Key("after", "str", "The content whose spread triggers this one.", pattern=NAME_PATTERN),
+        Key("when", "mapping", f"One of {', '.join(TRIGGER_METRICS)} and a count >= 1, e.g. `{{reach: 500}}`: "
+            "users with a view, shares (seeds' posts excluded) or views of `after`."),
+        Key("response_time", "duration", "Delay from the step the threshold is passed to this content's launch.",
+            "hours", low=0.0, default="0h"),
+    ),
+)
+
+EXTRA_CONTENT = Section(
+    "contents[]",
+    "A further content in the same world (a rumour's answer, a competitor's launch). Its `content` keys not given "
+    "are the main content's (except name, sentiment, owner); its campaign's times are hours after its launch.",
+    (
+        Key("content", "section", "The content (name required).", section=CONTENT),
+        Key("campaign", "section", "Who posts it (the brand's page, influencers, boosts).", section=CAMPAIGN),
+        Key("start", "duration", "Launch hour (ignored with a trigger).", "hours", low=0.0, default="0h"),
+        Key("trigger", "section", "Launch it when another content passes a threshold.", default=None,
+            section=TRIGGER),
+    ),
+)
+
+INTERACTION = Section(
+    "interactions[]",
+    "How one content changes the sharing of another for one user (both factors multiply the share probability).",
+    (
+        Key("source", "str", "The content that acts.", pattern=NAME_PATTERN),
+        Key("target", "str", "The content whose sharing changes.", pattern=NAME_PATTERN),
+        Key("cross_share", "float", "For a user who has posted `source`: 0 blocks sharing `target`.", "multiplier",
+            low=0.0, high=FACTOR_MAX, default=1.0),
+        Key("prior_exposure", "float", "For a user who viewed `source` before first viewing `target` (< 1: the "
+            "rumour seen first discounts the denial, or the denial seen first inoculates).", "multiplier", low=0.0,
+            high=FACTOR_MAX, default=1.0),
+    ),
+)
+
 TOP = Section(
     "",
     "A scenario file.",
@@ -428,13 +480,18 @@ TOP = Section(
         Key("content", "section", "The content.", default={}, section=CONTENT),
         Key("platform", "section", "The platform.", default={}, section=PLATFORM),
         Key("campaign", "section", "The campaign.", section=CAMPAIGN),
+        Key("contents", "sections", "Further contents in the same world as the main one (`content` + `campaign`): "
+            "listed first, the main content keeps its random numbers across scenarios that add or change others.",
+            default=[], section=EXTRA_CONTENT),
+        Key("interactions", "sections", "Per ordered pair of contents: cross-sharing and prior-exposure factors.",
+            default=[], section=INTERACTION),
         Key("valuation", "section", "Earned media value; omit to report no money metrics.", default=None,
             section=VALUATION),
     ),
 )
 
 SECTIONS: tuple[Section, ...] = (TOP, AUDIENCE, SEGMENT, CONTENT, PLATFORM, DELAY, THRESHOLD, CAMPAIGN, SEEDING,
-                                 BOOST, WAVE, COST, TIER, VALUATION)
+                                 BOOST, WAVE, COST, TIER, EXTRA_CONTENT, TRIGGER, INTERACTION, VALUATION)
 
 
 def suggest(name: str, choices) -> str:
