@@ -360,7 +360,8 @@ def scoreboard_table(comparison: Comparison):
     table.add_column("scenario")
     from .world_outputs import WORLD_SCOREBOARD
 
-    metrics = [m for m in SCOREBOARD_METRICS + WORLD_SCOREBOARD if m in base.summary]
+    board = ("reach", "shares", "emv") + WORLD_SCOREBOARD if base.world is not None else SCOREBOARD_METRICS
+    metrics = [m for m in board if m in base.summary]
     for m in metrics:
         table.add_column(m, justify="right")
     table.add_column(f"reach vs {base.scenario.name} [95% CI]", justify="right")

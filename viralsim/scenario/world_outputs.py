@@ -62,10 +62,14 @@ def world_lines(result) -> list[str]:
             return f"{x.mean:.1%} [95% CI {x.ci95_low:.1%} to {x.ci95_high:.1%}]"
         return f"{x.mean:,.0f} [95% CI {x.ci95_low:,.0f} to {x.ci95_high:,.0f}]"
 
-    lines = [f"net sentiment reach (users whose last view was positive minus negative): {ci('net_sentiment_reach')}",
-             f"users whose last view was negative: {ci('negative_last')}; saw both sides: {ci('saw_both')}, "
-             f"of whom inoculated (saw the answer first): {ci('inoculated')}; negative and unanswered: "
-             f"{ci('unanswered')}"]
+    sentiments = {spec.sentiment for spec in result.world.result.specs}
+    lines = []
+    if sentiments != {"neutral"}:
+        lines += [f"net sentiment reach (users whose last view was positive minus negative): "
+                  f"{ci('net_sentiment_reach')}",
+                  f"users whose last view was negative: {ci('negative_last')}; saw both sides: {ci('saw_both')}, "
+                  f"of whom inoculated (saw the positive side first): {ci('inoculated')}; negative and unanswered: "
+                  f"{ci('unanswered')}"]
     if s["share_of_voice_impressions"].n:
         lines.append(f"brand share of voice: impressions {ci('share_of_voice_impressions', True)}, reach "
                      f"{ci('share_of_voice_reach', True)}")
@@ -81,7 +85,7 @@ def world_lines(result) -> list[str]:
                     f"{np.quantile(realised[ok], 0.95):.1f} h)") if ok.any() else ""
             lines.append(f"{spec.name}: triggered in {s[key].n / result.runs:.0%} of runs, at {s[key].mean:.1f} h on "
                          f"average; launched within the horizon in {ok.mean():.0%}{tail}")
-    if "net_earned_media" in s:
+    if "net_earned_media" in s and sentiments != {"neutral"}:
         x = s["net_earned_media"]
         lines.append(f"net earned media: {x.mean:,.0f} {cur} [95% CI {x.ci95_low:,.0f} to {x.ci95_high:,.0f}] "
                      "(positive contents' EMV minus negative contents' EMV at the same rates)")
