@@ -1,6 +1,7 @@
 """Speed of the share-cascade kernel against its peers, and its scaling.
 
 Run:  python3 benchmarks/bench_cascade.py [--runs 200] [--quick] [--huge] [--skip-peers] [--skip-scale]
+      [--skip-speed] [--skip-world]
 
 Section 1 (issue 3 "Speed"): independent cascade on a Barabási–Albert graph (n = 10^5, m = 5),
 50 seeds, p in {0.01, 0.05, 0.1}: viralsim on 1 and 2 threads, CyNetDiff, EoN and NDlib (fewer
@@ -16,6 +17,12 @@ Section 2 (issue 3 "Scale"): 1,000 runs of the full model on a Holme–Kim graph
 m = 5) tuned to reach at least 20% of the audience, on 2 threads, with peak memory; and the
 time per run at 10^5, 10^6 (and 10^7 with --huge) nodes.
 
+Section 3 (issue 12 "Speed"): several contents in one world on the same BA graph, full model and
+IC: one content (today's engine), the same content through the several-contents kernel, and two
+contents (the second with its own 50 seeds), printed as ratios of time per run measured in this
+run; and the IC special case against ``../shared/bench/ic_limit.py`` (a keyed-coin IC counting
+reach and impressions only) when that file is there.
+
 Peers are optional (``pip install .[bench]``); a missing one is skipped with a note.  Timings
 are wall-clock on whatever machine runs this; nothing here is asserted.
 """
@@ -23,6 +30,7 @@ are wall-clock on whatever machine runs this; nothing here is asserted.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace as dataclasses_replace
 import resource
 import time
 
@@ -178,6 +186,80 @@ def section_scale(huge: bool, quick: bool) -> None:
         print(f"time per run grows x{per_run[b] / per_run[a]:.1f} from n = {a:,} to {b:,} (nodes x{b // a})")
 
 
+def _ic_limit():
+    """``ic_limit_runs`` from ../shared/bench/ic_limit.py (imported by path), or None."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "bench" / "ic_limit.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("ic_limit", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.ic_limit_runs
+
+
+def _best(fn, repeat: int = 3) -> float:
+    """The fastest of ``repeat`` timings of fn() (seconds): the least disturbed by the machine."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def section_world(runs: int) -> None:
+    from numba import set_num_threads
+
+    from viralsim.model import ContentSpec, simulate_world
+    from viralsim.random import replicate_keys
+
+    graph = barabasi_albert(100_000, 5, seed=SEED)
+    rng = np.random.default_rng(SEED)
+    picked = rng.choice(graph.n_nodes, 100, replace=False).astype(np.int64)
+    s1, s2 = picked[:50], picked[50:]
+    print(f"\n== Several contents: {graph}, 50 seeds per content, {runs} runs per timing, 2 threads, best of 3 ==")
+    for label, model in (("IC p=0.05", CascadeModel.independent_cascade(0.05)), ("full model", full_model(0.32)),
+                         ("full model, fatigue 0.8", dataclasses_replace(full_model(0.32), fatigue=0.8))):
+        one = [ContentSpec("a", model, seeds=s1)]
+        two = one + [ContentSpec("b", model, seeds=s2)]
+        kw = dict(runs=runs, seed=SEED, threads=2, timeseries=False)
+        simulate(graph, model, s1, runs=2, seed=0, threads=2)
+        simulate_world(graph, one, runs=2, seed=0, threads=2, engine="world")
+        simulate_world(graph, two, runs=2, seed=0, threads=2)
+        t_solo = _best(lambda: simulate(graph, model, s1, **kw)) / runs
+        t_w1 = _best(lambda: simulate_world(graph, one, engine="world", **kw)) / runs
+        t_w2 = _best(lambda: simulate_world(graph, two, **kw)) / runs
+        print(f"{label:<24} one content {t_solo * 1e3:8.2f} ms/run; world kernel, one content x{t_w1 / t_solo:.2f}; "
+              f"two contents x{t_w2 / t_solo:.2f} of one content (target <= 2.5)")
+    ic_limit = _ic_limit()
+    if ic_limit is None:
+        print("ic_limit.py not found beside the project (../shared/bench/): skipped")
+        return
+    set_num_threads(2)
+    keys = replicate_keys(SEED, runs * 4)
+    seeds = s1
+    ic_limit(graph.indptr.astype(np.int64), graph.indices, seeds, 0.05, keys[:4])
+    model = CascadeModel.independent_cascade(0.05)
+    for p in (0.01, 0.05):
+        model = CascadeModel.independent_cascade(p)
+        n_runs = runs * 4 if p < 0.05 else runs
+        t_ref = _best(lambda: ic_limit(graph.indptr.astype(np.int64), graph.indices, seeds, p, keys[:n_runs])) / n_runs
+        t_vs = _best(lambda: simulate(graph, model, seeds, runs=n_runs, seed=SEED, threads=2, timeseries=False)) / n_runs
+        t_full = _best(lambda: simulate(graph, full_model(0.32), seeds, runs=runs, seed=SEED, threads=2,
+                                        timeseries=False)) / runs
+        print(f"IC p={p:<5} viralsim {t_vs * 1e3:7.3f} ms/run, ic_limit {t_ref * 1e3:7.3f} ms/run: ratio "
+              f"x{t_vs / t_ref:.2f}")
+    res = simulate(graph, full_model(0.32), seeds, runs=runs, seed=SEED, threads=2, timeseries=False)
+    ic = simulate(graph, CascadeModel.independent_cascade(0.05), seeds, runs=runs, seed=SEED, threads=2,
+                  timeseries=False)
+    per_arc_full = t_full / res.diagnostics["arcs_traversed"].mean()
+    per_arc_ic = t_vs / ic.diagnostics["arcs_traversed"].mean()
+    print(f"full model / IC per arc traversed: x{per_arc_full / per_arc_ic:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200, help="runs per viralsim/CyNetDiff timing (default 200)")
@@ -186,11 +268,14 @@ def main() -> None:
     ap.add_argument("--skip-peers", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-world", action="store_true")
     args = ap.parse_args()
     if not args.skip_speed:
         section_speed(args.runs, args.skip_peers)
     if not args.skip_scale:
         section_scale(args.huge, args.quick)
+    if not args.skip_world:
+        section_world(args.runs)
 
 
 if __name__ == "__main__":
