@@ -111,16 +111,17 @@ def _touch(state, mult, v, stamp, n_contents, touched, n_touched, bits):
 
 
 @njit(cache=True)
-def _push(head, tail, pool, top, cl, t, v, src, c):
+def _push(head, tail, pool, top, cl, t, v, src, c, kind):
     """Append event (v views or posts content c, source ``src``) to bucket (cl, t); return the new top.
 
     ``src``: the sharer index of the poster (>= 0), ``-1 - i`` for seed i's own post, or
-    ``-1 - n_seeds_c - j`` for content c's paid impression j.
+    ``-1 - n_seeds_c - j`` for content c's paid impression j; ``kind``: the view's kind (OWNED,
+    PAID, EARNED; 3 for a seed's own post), kept with the content so a pop need not look it up.
     """
     pool[0, top] = v
     pool[1, top] = src
     pool[2, top] = -1
-    pool[3, top] = c
+    pool[3, top] = c * 4 + kind
     if head[cl, t] == -1:
         head[cl, t] = top
     else:
@@ -141,7 +142,7 @@ def _launch(d, t0, key, n, head, tail, pool, top, state, mult, stamp, n_contents
     for i in range(n_seeds):
         ts = t0 + seed_steps[lo + i]
         if ts <= n_steps:
-            top = _push(head, tail, pool, top, cl, ts, seed_nodes[lo + i], -1 - i, d)
+            top = _push(head, tail, pool, top, cl, ts, seed_nodes[lo + i], -1 - i, d, 3)
     k_ptarget = hash2(ckeys[d], _P_PAID_TARGET)
     jj = 0
     for pi in range(paid_indptr[d], paid_indptr[d + 1]):
@@ -156,7 +157,7 @@ def _launch(d, t0, key, n, head, tail, pool, top, state, mult, stamp, n_contents
                     a = seg_indptr[sg]
                     w = np.int64(seg_nodes[a + np.int64(u01 * (seg_indptr[sg + 1] - a))])
                 n_touched = _touch(state, mult, w, stamp, n_contents, touched, n_touched, bits)
-                top = _push(head, tail, pool, top, cl, tv, w, -1 - n_seeds - jj, d)
+                top = _push(head, tail, pool, top, cl, tv, w, -1 - n_seeds - jj, d, PAID)
             jj += 1
     return top, n_touched
 
@@ -170,8 +171,8 @@ def _abandon(state, touched, n_touched, head, bits):
 
 
 @njit(cache=True)
-def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail, gen_count, stream, ckeys, counters,
-               launch, trig_t, out):
+def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail, gen_count, stream, ckeys, pkeys,
+               counters, launch, trig_t, out):
     """Simulate replicate r (key ``key``) of the world with thread ``th``'s buffers.
 
     Returns the last step with anything recorded, or -1 if the event pool overflowed (the
@@ -197,6 +198,10 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
     for c in range(n_contents):
         kc = key if salts[c] == 0 else hash2(key, salts[c])
         ckeys[c] = kc
+        pkeys[c, 0] = hash2(kc, _P_SHARE)
+        pkeys[c, 1] = hash2(kc, _P_PAID_SHARE)
+        pkeys[c, 2] = hash2(kc, _P_REACH)
+        pkeys[c, 3] = hash2(kc, _P_DELAY)
         counters[c, 0] = 0
         counters[c, 1] = 0
         counters[c, 2] = 0
@@ -261,17 +266,15 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                     popped += 1
                     v = np.int64(pool[0, e])
                     src = pool[1, e]
-                    c = pool[3, e]
+                    code = pool[3, e]
+                    c = code >> 2
                     e = pool[2, e]
                     if e != -1:
                         vn = pool[0, e]
                         prefetch(state, vn)
                         prefetch(indptr, vn)
                     b = _NU + _NC * c
-                    kc = ckeys[c]
                     n_seeds_c = seed_indptr[c + 1] - seed_indptr[c]
-                    sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub = sh[c, 0], sh[c, 1], sh[c, 2], sh[c, 3], \
-                        sh[c, 4], sh[c, 5]
                     seed_post = src < 0 and src >= -n_seeds_c
                     parent = -1
                     if seed_post:
@@ -287,12 +290,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                                 counters[c, 6] += 1
                                 continue
                             state[v, _ATT_N] += 1
-                        if src >= 0:
-                            kind = OWNED if sh_gen[src] == 0 else EARNED
-                            seed_idx = sh_seed[src]
-                        else:
-                            kind = PAID
-                            seed_idx = -1
+                        kind = code & 3
                         state[v, b + _C_VIEWS] += 1
                         if kind == EARNED:
                             state[v, b + _C_EARNED] += 1
@@ -303,7 +301,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                         if state[v, b + _C_FIRST_T] == _NEVER:  # v's first view of c
                             state[v, b + _C_FIRST_T] = t
                             state[v, b + _C_FIRST_KIND] = kind
-                            state[v, b + _C_FIRST_SEED] = seed_idx
+                            state[v, b + _C_FIRST_SEED] = sh[c, 2, src] if src >= 0 else -1
                             counters[c, TRIGGER_REACH] += 1
                             seen = state[v, _VIEWED]
                             if interacting and seen != 0:
@@ -341,12 +339,13 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                             if interacting:
                                 p *= mult[v, c]
                             if src >= 0:
-                                coin = uniform(hash2(kc, _P_SHARE), np.int64(sh_node[src]) * n + v)
+                                coin = uniform(pkeys[c, 0], np.int64(sh[c, 0, src]) * n + v)
                             else:
-                                coin = uniform(hash2(kc, _P_PAID_SHARE), -1 - n_seeds_c - src)
+                                coin = uniform(pkeys[c, 1], -1 - n_seeds_c - src)
                             shared = coin < p
                         if shared:
                             parent = src if src >= 0 else -1
+                            seed_idx = sh[c, 2, src] if src >= 0 else -1
                             series[c * N_SERIES + 5, t] += 1
                             counters[c, TRIGGER_SHARES] += 1
                         if has_dependents:
@@ -362,6 +361,9 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                         if not shared:
                             continue
                     # ---- v posts content c at step t
+                    sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub = sh[c, 0], sh[c, 1], sh[c, 2], sh[c, 3], \
+                        sh[c, 4], sh[c, 5]
+                    post_kind = OWNED if seed_post else EARNED
                     s = counters[c, 7]
                     counters[c, 7] = s + 1
                     state[v, b + _C_SHARER] = s
@@ -374,8 +376,8 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                     a0 = indptr[v]
                     a1 = indptr[v + 1]
                     counters[c, 3] += a1 - a0
-                    k_reach = hash2(kc, _P_REACH)
-                    k_delay = hash2(kc, _P_DELAY)
+                    k_reach = pkeys[c, 2]
+                    k_delay = pkeys[c, 3]
                     fr = feed_reach[c]
                     fixed = fixed_delay[c]
                     cl = class_of[c]
@@ -406,7 +408,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                             _abandon(state, touched, n_touched, head, bits)
                             return -1
                         n_touched = _touch(state, mult, w, stamp, n_contents, touched, n_touched, bits)
-                        top = _push(head, tail, pool, top, cl, tv, w, s, c)
+                        top = _push(head, tail, pool, top, cl, tv, w, s, c, post_kind)
     if popped != top:
         head[:, :] = -1
     t_end = min(t_hi, n_steps)
@@ -559,6 +561,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     gen_count = np.empty((n_threads, n_steps + 2), dtype=np.int64)
     stream = np.empty((n_threads, 1), dtype=np.uint64)
     ckeys = np.empty((n_threads, n_contents), dtype=np.uint64)
+    pkeys = np.empty((n_threads, n_contents, 4), dtype=np.uint64)  # per content: share, paid share, reach, delay
     counters = np.empty((n_threads, n_contents, 8), dtype=np.int64)
     launch = np.empty((n_threads, n_contents), dtype=np.int64)
     trig_t = np.empty((n_threads, n_contents), dtype=np.int64)
@@ -573,7 +576,8 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
         while slot < replicate_ids.shape[0]:
             r = replicate_ids[slot]
             t_end = _one_world(r, keys[r], graph, contents, seeding, world, th, buffers, head[th], tail[th],
-                               gen_count[th], stream[th], ckeys[th], counters[th], launch[th], trig_t[th], work)
+                               gen_count[th], stream[th], ckeys[th], pkeys[th], counters[th], launch[th], trig_t[th],
+                               work)
             if t_end < 0:
                 overflow[r] = 1
                 scratch[th, :, :] = 0
