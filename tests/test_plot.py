@@ -290,26 +290,47 @@ def test_attribution_sources_and_per_seed(world, rs, tmp_path):
     _render_both(fig3, tmp_path, "attribution-seeds")
 
 
-def test_share_of_voice_sums_to_one(rs, tmp_path):
+@pytest.fixture(scope="module")
+def world_runs():
+    """Two small worlds: competing brands, and a rumour with the brand's answer."""
+    from viralsim import load_scenario, simulate
+    from viralsim.plotting.load import RunResult
+
+    repo = Path(__file__).resolve().parents[1]
+    small = ["runs=30", "audience.nodes=3000"]
+    return [RunResult.from_scenario_result(simulate(load_scenario(repo / "scenarios" / f, small)))
+            for f in ("competing_brands.yaml", "rumour_response_2h.yaml")]
+
+
+def test_share_of_voice_stacks_the_contents_of_one_world(world_runs, tmp_path):
     from viralsim.plotting import share_of_voice
 
-    fig = share_of_voice(rs)
+    fig = share_of_voice(world_runs[0])
     ax = fig.axes[0]
-    assert len(ax.collections) == 3
-    tops = [c.get_paths()[0].vertices[:, 1].max() for c in ax.collections]
-    assert max(tops) == pytest.approx(1.0)
-    means = np.vstack([r.series["impressions"]["mean"] for r in rs.runs])
-    share0 = means[0, 1:] / means[:, 1:].sum(axis=0)
-    first = ax.collections[0].get_paths()[0].vertices
-    assert first[:, 1].max() == pytest.approx(share0.max())
+    assert len(ax.collections) == 2  # ours and the competitor
+    w = world_runs[0].summary["world"]
+    ours = np.asarray(w["series"]["ours"]["impressions"])
+    theirs = np.asarray(w["series"]["competitor"]["impressions"])
+    top = ax.collections[0].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(np.max(ours[1:] / (ours[1:] + theirs[1:])))
     _render_both(fig, tmp_path, "sov")
 
 
-def test_share_of_voice_refuses_different_audiences(world):
-    from viralsim.plotting import load_results, share_of_voice
+def test_share_of_voice_and_net_sentiment_need_a_world(rs, world_runs, tmp_path):
+    from viralsim.plotting import net_sentiment, share_of_voice
 
-    with pytest.raises(InvalidParameterError, match="same audience graph"):
-        share_of_voice(load_results([world["dirs"]["base"], world["extra"]["smaller"]]))
+    with pytest.raises(InvalidParameterError, match="world of several contents"):
+        share_of_voice(rs)
+    fig = net_sentiment(world_runs)
+    lines = [ln for ln in fig.axes[0].lines if ln.get_label().startswith("rumour")]
+    np.testing.assert_allclose(lines[0].get_ydata(), world_runs[1].summary["world"]["net_sentiment"]["mean"])
+    assert lines[0].get_ydata()[-1] == pytest.approx(world_runs[1].metrics["net_sentiment_reach"].mean)
+    _render_both(fig, tmp_path, "sentiment")
+    from viralsim.plotting.load import ResultSet
+    from viralsim.report import figure_list
+
+    ids = [f[0] for f in figure_list(ResultSet(tuple(world_runs)))]
+    assert "sov" in ids and "sentiment" in ids  # the report shows both for worlds
 
 
 def test_write_spread_curve_beside_the_results(world):
@@ -410,7 +431,7 @@ def test_cli_plot_writes_each_format(world, tmp_path, capsys):
     (["plot", "{base}", "--metric", "clicks"], "unknown time-series metric 'clicks'"),
     (["plot", "{base}", "--kind", "pie"], "unknown --kind 'pie'"),
     (["plot", "{base}", "-o", "{tmp}/x.gif"], "must end in .png, .svg, .pdf"),
-    (["plot", "{base}", "--kind", "sov"], "share of voice needs at least 2 run result folder"),
+    (["plot", "{base}", "--kind", "sov"], "share of voice needs the results of a world of several contents"),
     (["report", "{tmp}", "-o", "{tmp}/r.html"], "no summary.json or compare.json"),
     (["report", "{base}", "-o", "{tmp}/r.txt"], "must end in .html"),
 ])
@@ -467,7 +488,7 @@ raw = lambda: dict.__getitem__(matplotlib.rcParams, "backend")  # get_backend() 
 before = {{k: dict.__getitem__(matplotlib.rcParams, k) for k in matplotlib.rcParams}}; backend = raw()
 from viralsim.plotting import load_results, make_figure, save_figure, KINDS
 rs = load_results({[str(r.path) for r in rs.runs]!r})
-for kind in KINDS:
+for kind in [k for k in KINDS if k not in ("sov", "sentiment")]:  # those need a world of several contents
     save_figure(make_figure(kind, rs), {str(tmp_path)!r} + "/" + kind + ".svg")
 changed = [k for k in matplotlib.rcParams if dict.__getitem__(matplotlib.rcParams, k) != before.get(k)]
 print(changed, raw() == backend, "matplotlib.pyplot" in sys.modules)

@@ -156,10 +156,10 @@ def test_report_has_settings_tables_figures_emv_and_manifest(report, result_dirs
     rs = load_results(result_dirs)
     # every figure, embedded
     n_fig = len(figure_list(rs))
-    assert n_fig == 8  # 3 spread curves, ccdf, compare, funnel, attribution, share of voice (2 contents)
+    assert n_fig == 7  # 3 spread curves, ccdf, compare, funnel, attribution (no share of voice: one content each)
     assert c.tags.count("img") == n_fig and c.tags.count("figure") == n_fig
     for fid in ("spread-reach", "spread-impressions", "spread-shares", "ccdf", "compare", "funnel",
-                "attribution", "sov"):
+                "attribution"):
         assert f'id="fig-{fid}"' in text
     # settings: the rows that differ are highlighted, equal ones are not
     assert re.search(r'<tr class="differs"><td><code>campaign.seeding.strategy</code></td>'
@@ -291,7 +291,7 @@ def test_report_from_a_compare_folder_alone(tmp_path):
     folder = write_compare_outputs(cmp_, tmp_path / "cmp")
     # compare writes a run folder per scenario, so its folder alone gives the full report
     full = _parse(write_report([folder], tmp_path / "full.html").read_text())
-    assert full.errors == [] and full.tags.count("img") == 8
+    assert full.errors == [] and full.tags.count("img") == 7
     assert sorted(p.name for p in folder.iterdir()) == ["boosted", "compare.csv", "compare.json", "organic"]
     # a compare.json without its run folders still reports the differences
     import shutil

@@ -25,11 +25,11 @@ from .distribution import cascade_ccdf, ccdf_points
 from .funnel import FUNNEL_STAGES, funnel
 from .load import (ComparisonResult, Difference, MetricStats, ResultsError, ResultSet, RunResult, differences,
                    load_results, load_run, seed_attribution_table, write_attribution_csv)
-from .spread import share_of_voice, spread_curves
+from .spread import net_sentiment, share_of_voice, spread_curves
 from .style import FORMATS, PALETTE, save_figure, scenario_colors
 
 __all__ = ["load_results", "load_run", "ResultSet", "RunResult", "ComparisonResult", "MetricStats", "Difference",
-           "ResultsError", "differences", "spread_curves", "share_of_voice", "cascade_ccdf", "ccdf_points",
+           "ResultsError", "differences", "spread_curves", "share_of_voice", "net_sentiment", "cascade_ccdf", "ccdf_points",
            "comparison", "funnel", "attribution", "reach_sources", "seed_attribution", "save_figure",
            "scenario_colors", "PALETTE", "FORMATS", "KINDS", "make_figure", "write_spread_curve",
            "FUNNEL_STAGES", "DEFAULT_COMPARE_METRICS", "seed_attribution_table", "write_attribution_csv"]
@@ -41,7 +41,9 @@ KINDS: dict[str, tuple[Callable, str, str | None, str]] = {
     "compare": (comparison, "many", None, "each scenario vs the baseline: mean, 95% CI, P(beats)"),
     "funnel": (funnel, "none", None, "impressions -> engagements -> clicks -> conversions"),
     "attribution": (attribution, "none", None, "owned/paid/earned reach; earned reach per seed"),
-    "sov": (share_of_voice, "series", "impressions", "share of voice over time between several contents"),
+    "sov": (share_of_voice, "series", "impressions", "each content's share of voice over time in a world of several "
+            "contents"),
+    "sentiment": (net_sentiment, "none", None, "net sentiment over time (last view positive minus negative)"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Spread curves (cumulative reach, impressions or shares over time) and share of voice."""
+"""Spread curves (cumulative reach, impressions or shares over time), share of voice and net sentiment."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..errors import InvalidParameterError
 from .load import ResultSet, RunResult
 from .style import figure_title, legend_outside, metric_label, new_figure, percent, scenario_colors, styled, thousands
 
-__all__ = ["spread_curves", "share_of_voice"]
+__all__ = ["spread_curves", "share_of_voice", "net_sentiment"]
 
 
 def _as_set(results) -> ResultSet:
@@ -81,47 +81,89 @@ def spread_curves(results, metric: str = "reach", *, names_order=None):
     return fig
 
 
+def _worlds(rs: ResultSet, what: str) -> tuple:
+    worlds = tuple(r for r in rs.runs if (r.summary.get("world") or {}).get("series"))
+    if not worlds:
+        raise InvalidParameterError(f"{what} needs the results of a world of several contents (a scenario with "
+                                    "`contents:`, or one content with a sentiment); these results have none: "
+                                    + ", ".join(r.name for r in rs.runs))
+    return worlds
+
+
 @styled
 def share_of_voice(results, metric: str = "impressions"):
-    """Each content's share of all cumulative ``metric`` over time (stacked areas summing to 100%).
+    """Each content's share of all cumulative ``metric`` over time in one world (stacked areas summing
+    to 100%), one panel per world scenario (at most four).
 
-    Share of voice compares contents competing for the same audience, so every result must have
-    been simulated on the same graph (same fingerprint) with the same time steps.
+    The contents were simulated together, on one audience and one calendar, so their shares are
+    shares of one conversation (the brand's share of voice is its contents' areas).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axis with one stacked area (``ax.collections``) per content.
+        One axis per world; per content one stacked area (``ax.collections``).
 
     Raises
     ------
     InvalidParameterError
-        Fewer than two results, different audiences or time grids.
+        No result is a world of several contents, or ``metric`` is not impressions, reach or shares.
+    """
+    if metric not in ("impressions", "reach", "shares"):
+        raise InvalidParameterError(f"metric must be one of impressions, reach, shares; got {metric!r}")
+    rs = _as_set(results)
+    worlds = _worlds(rs, "share of voice")[:4]
+    label, unit = metric_label(metric)
+    fig, axes = new_figure(1, len(worlds), size=(4.2 * len(worlds) + 2.2, 4.2), sharey=True)
+    for ax, r in zip(axes[0], worlds):
+        w = r.summary["world"]
+        names = [c["name"] for c in w["contents"]]
+        owners = {c["name"]: c["owner"] for c in w["contents"]}
+        t = np.asarray(w["times_h"], dtype=np.float64)
+        means = np.vstack([np.asarray(w["series"][n][metric], dtype=np.float64) for n in names])
+        total = means.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total > 0, means / np.where(total > 0, total, 1), np.nan)
+        colors = scenario_colors(names)
+        ax.stackplot(t, np.nan_to_num(share), labels=[f"{n} ({owners[n]})" for n in names],
+                     colors=[colors[n][0] for n in names], alpha=0.85, linewidth=0.5, edgecolor="white")
+        _time_axis(ax, t)
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(percent())
+        ax.set_title(r.name, fontsize=10, loc="left")
+    axes[0, 0].set_ylabel(f"share of cumulative {label.lower()} (%)")
+    figure_title(fig, f"Share of voice: each content's share of all cumulative {label.lower()} ({unit}) in one "
+                      "world, mean of the runs")
+    legend_outside(axes[0, -1], title="content (owner)")
+    return fig
+
+
+@styled
+def net_sentiment(results):
+    """Net sentiment over time (users whose last view was positive minus negative): mean line and
+    5-95% band of the runs, one colour per world scenario; a line at 0 separates the two sides.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axis; per scenario one line (``ax.lines`` after the zero line) and one band.
     """
     rs = _as_set(results)
-    runs = rs.need_runs("share of voice", at_least=2)
-    rs.check_metric(metric, series=True)
-    prints = {r.graph.get("fingerprint") for r in runs}
-    if len(prints) > 1:
-        raise InvalidParameterError("share of voice needs contents on the same audience graph; these results were "
-                                    "simulated on different graphs: " + ", ".join(r.name for r in runs))
-    t = runs[0].times_h
-    if any(r.times_h.shape != t.shape or not np.allclose(r.times_h, t) for r in runs[1:]):
-        raise InvalidParameterError("share of voice needs the same time steps (horizon and step) in every result")
-    colors = scenario_colors([r.name for r in runs])
-    means = np.vstack([r.series[metric]["mean"] for r in runs])
-    total = means.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(total > 0, means / np.where(total > 0, total, 1), np.nan)
-    label, unit = metric_label(metric)
+    worlds = _worlds(rs, "net sentiment")
+    colors = scenario_colors([r.name for r in worlds])
     fig, axes = new_figure()
     ax = axes[0, 0]
-    ax.stackplot(t, np.nan_to_num(share), labels=[r.name for r in runs],
-                 colors=[colors[r.name][0] for r in runs], alpha=0.85, linewidth=0.5, edgecolor="white")
-    _time_axis(ax, t)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(percent())
-    ax.set_ylabel(f"share of all cumulative {label.lower()} (%)")
-    figure_title(fig, f"Share of voice: each content's share of cumulative {label.lower()} ({unit}), mean of the runs")
-    legend_outside(ax, title="content")
+    ax.axhline(0.0, color="#555555", linewidth=0.8)
+    for r in worlds:
+        w = r.summary["world"]
+        t = np.asarray(w["times_h"], dtype=np.float64)
+        s = {k: np.asarray(v, dtype=np.float64) for k, v in w["net_sentiment"].items()}
+        c, ls = colors[r.name]
+        ax.fill_between(t, s["p05"], s["p95"], color=c, alpha=0.15, linewidth=0)
+        ax.plot(t, s["mean"], color=c, linestyle=ls, linewidth=2.0, label=f"{r.name}\n{s['mean'][-1]:+,.0f} at "
+                f"{t[-1]:g} h")
+    _time_axis(ax, np.asarray(worlds[0].summary["world"]["times_h"], dtype=np.float64))
+    ax.yaxis.set_major_formatter(thousands())
+    ax.set_ylabel("users: last view positive minus negative")
+    figure_title(fig, "Net sentiment over time: mean (line) and 5-95% of runs (band); below 0 the negative side leads")
+    legend_outside(ax, title="scenario")
     return fig

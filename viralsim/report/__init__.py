@@ -74,10 +74,13 @@ def figure_list(results: ResultSet) -> list[tuple[str, str, str, Callable]]:
         figs.append(("attribution", "Attribution: where the reach came from",
                      "Owned reach: the seed accounts' own followers; paid: boosted delivery; earned: everyone "
                      "reached through shares.", lambda: P.attribution(results)))
-    if len(results.runs) >= 2:
+    if any((r.summary.get("world") or {}).get("series") for r in results.runs):
         figs.append(("sov", "Share of voice over time",
-                     "Each content's share of all cumulative impressions, as if the contents competed for the "
-                     "same audience at the same time (mean of the runs).", lambda: P.share_of_voice(results)))
+                     "Each content's share of all cumulative impressions in its world: the contents were simulated "
+                     "together on one audience (mean of the runs).", lambda: P.share_of_voice(results)))
+        figs.append(("sentiment", "Net sentiment over time",
+                     "Users whose last view was of a positive content minus those whose last view was negative.",
+                     lambda: P.net_sentiment(results)))
     return figs
 
 

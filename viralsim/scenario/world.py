@@ -56,6 +56,8 @@ class WorldRun:
         out = {"contents": contents, "collision": self.result.collision, "attention": self.result.attention,
                "times_h": self.result.times_h.tolist()}
         if next(iter(self.result.contents.values())).timeseries:
+            out["series"] = {spec.name: {m: self.result.contents[spec.name].cumulative(m).mean(axis=0).tolist()
+                                         for m in SOV_METRICS} for spec in self.result.specs}
             out["share_of_voice_impressions"] = _nan_list(self.result.share_of_voice_series("impressions"))
             net = self.result.world_series["net_sentiment"].astype(np.float64)
             out["net_sentiment"] = {"mean": net.mean(axis=0).tolist(), "p05": np.quantile(net, 0.05, axis=0).tolist(),
