@@ -17,7 +17,7 @@ from viralsim.kernels.cascade import (_P_DELAY, _P_ENGAGE, _P_FUNNEL, _P_PAID_SH
                                       _P_SHARE)
 from viralsim.kernels.world import _P_CLICK_SOURCE, _P_COLLIDE
 from viralsim.model.simulate import _delay_table
-from viralsim.model.world import _SIGN, TRIGGER_METRICS, content_salt
+from viralsim.model.world import _SIGN, content_salt
 
 OWNED, PAID, EARNED = 0, 1, 2
 

@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from .cascade import (
-    _AHEAD, _NEVER, _P_DELAY, _P_FUNNEL, _P_PAID_SHARE, _P_PAID_TARGET, _P_REACH, _P_SHARE, EARNED, N_METRICS,
+    _AHEAD, _NEVER, _P_DELAY, _P_FUNNEL, _P_PAID_SHARE, _P_PAID_TARGET, _P_REACH, _P_SHARE, EARNED,
     N_SERIES, OWNED, PAID, _add_sharer, _clear_bits, _finish, _in_node_order,
 )
 from .memory import prefetch

@@ -168,6 +168,25 @@ def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=No
                 stop_after_sharers=stop_after_sharers or 0)
 
 
+def run_in_batches(runs: int, n_threads: int, progress, run_ids, overflow: np.ndarray, outputs, enlarge) -> None:
+    """Run replicates 0 .. runs - 1 as ``run_ids(ids, n_threads)``, in batches only so that a progress
+    bar can move; a replicate whose event pool overflowed is zeroed in ``outputs`` and rerun after
+    ``enlarge()`` (which gives the pool room for every arc), with the same numbers as if it had fit."""
+    batch = runs if progress is None else max(n_threads, -(-runs // 20))
+    for first in range(0, runs, batch):
+        last = min(runs, first + batch)
+        run_ids(np.arange(first, last, dtype=np.int64), min(n_threads, last - first))
+        again = np.flatnonzero(overflow[first:last]).astype(np.int64) + first
+        if again.size:
+            for out in outputs:
+                out[again] = 0
+            overflow[again] = 0
+            enlarge()
+            run_ids(again, min(n_threads, again.size))
+        if progress is not None:
+            progress(last - first)
+
+
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
          timeseries: bool = True,
          *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None,
@@ -292,21 +311,15 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     with numba_threads(threads) as available:
         n_threads = min(available, runs)
         buf = buffers(n_threads, pool_cap)
-        # batches only so that a progress bar can move; they share the buffers
-        batch = runs if progress is None else max(n_threads, -(-runs // 20))
-        for first in range(0, runs, batch):
-            last = min(runs, first + batch)
-            run_ids(np.arange(first, last, dtype=np.int64), buf, min(n_threads, last - first))
-            again = np.flatnonzero(overflow[first:last]).astype(np.int64) + first
-            if again.size:
-                for out in (metrics, series, reach_seg, attribution):
-                    out[again] = 0
-                if pool_cap < full_cap:  # this scenario needs big pools: use them from now on
-                    pool_cap = full_cap
-                    buf["pool"] = [np.empty((n_threads, pool_cap), dtype=np.int32) for _ in range(3)]
-                run_ids(again, buf, min(n_threads, again.size))
-            if progress is not None:
-                progress(last - first)
+
+        def enlarge() -> None:
+            nonlocal pool_cap
+            if pool_cap < full_cap:  # this scenario needs big pools: use them from now on
+                pool_cap = full_cap
+                buf["pool"] = [np.empty((n_threads, pool_cap), dtype=np.int32) for _ in range(3)]
+
+        run_in_batches(runs, n_threads, progress, lambda ids, t: run_ids(ids, buf, t), overflow,
+                       (metrics, series, reach_seg, attribution), enlarge)
 
     metric_cols = {name: metrics[:, i] for i, name in enumerate(K.METRIC_NAMES)}
     return SimulationResult(

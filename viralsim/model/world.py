@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -25,7 +25,8 @@ from ..kernels import world as W
 from ..random import as_seed_sequence, replicate_keys
 from .params import CascadeModel, _float
 from .results import SimulationResult
-from .simulate import _GUIDE_SIZE, PaidPlacement, _check_runs, _check_seeds, _delay_table, _segments, _steps_of, simulate
+from .simulate import (_GUIDE_SIZE, PaidPlacement, _check_runs, _check_seeds, _delay_table, _segments, _steps_of,
+                       run_in_batches, simulate)
 
 __all__ = ["ContentSpec", "Trigger", "Interaction", "WorldResult", "simulate_world", "SENTIMENTS", "OWNERS",
            "COLLISIONS", "TRIGGER_METRICS", "FACTOR_MAX", "MAX_CONTENTS"]
@@ -421,24 +422,17 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
     with numba_threads(threads) as available:
         n_threads = min(available, runs)
         buf = buffers(n_threads, pool_cap)
-        batch = runs if progress is None else max(n_threads, -(-runs // 20))
-        for first in range(0, runs, batch):
-            last = min(runs, first + batch)
-            ids = np.arange(first, last, dtype=np.int64)
-            W.run_world(graph_t, contents_t, seeding_t, world_t, keys, ids, min(n_threads, ids.size), out, overflow,
-                        buf)
-            again = np.flatnonzero(overflow[first:last]).astype(np.int64) + first
-            if again.size:
-                for arr in out:
-                    arr[again] = 0
-                overflow[again] = 0
-                if pool_cap < full_cap:
-                    pool_cap = full_cap
-                    buf = buf[:4] + (np.empty((n_threads, 4, pool_cap), dtype=np.int32),) + buf[5:]
-                W.run_world(graph_t, contents_t, seeding_t, world_t, keys, again, min(n_threads, again.size), out,
-                            overflow, buf)
-            if progress is not None:
-                progress(last - first)
+
+        def enlarge() -> None:
+            nonlocal pool_cap, buf
+            if pool_cap < full_cap:
+                pool_cap = full_cap
+                buf = buf[:4] + (np.empty((n_threads, 4, pool_cap), dtype=np.int32),) + buf[5:]
+
+        def run_ids(ids, t) -> None:
+            W.run_world(graph_t, contents_t, seeding_t, world_t, keys, ids, t, out, overflow, buf)
+
+        run_in_batches(runs, n_threads, progress, run_ids, overflow, out, enlarge)
 
     times_h = np.arange(n_steps + 1) * step
     results = {}
