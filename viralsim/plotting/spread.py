@@ -131,8 +131,7 @@ def share_of_voice(results, metric: str = "impressions"):
         ax.yaxis.set_major_formatter(percent())
         ax.set_title(r.name, fontsize=10, loc="left")
     axes[0, 0].set_ylabel(f"share of cumulative {label.lower()} (%)")
-    figure_title(fig, f"Share of voice: each content's share of all cumulative {label.lower()} ({unit}) in one "
-                      "world, mean of the runs")
+    figure_title(fig, f"Share of voice: share of cumulative {label.lower()}, mean of the runs")
     legend_outside(axes[0, -1], title="content (owner)")
     return fig
 
