@@ -50,6 +50,40 @@ METRIC_NAMES = (
 SERIES_NAMES = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares")
 N_METRICS = len(METRIC_NAMES)
 N_SERIES = len(SERIES_NAMES)
+# metric slots of a metrics row, by name (checked against METRIC_NAMES below)
+_M_REACH = 0
+_M_REACH_OWNED = 1
+_M_REACH_PAID = 2
+_M_REACH_EARNED = 3
+_M_IMPRESSIONS = 4
+_M_IMPRESSIONS_OWNED = 5
+_M_IMPRESSIONS_PAID = 6
+_M_IMPRESSIONS_EARNED = 7
+_M_FREQUENCY = 8
+_M_SHARES = 9
+_M_ENGAGEMENTS = 10
+_M_ENGAGEMENTS_EARNED = 11
+_M_CLICKS = 12
+_M_CLICKS_EARNED = 13
+_M_CONVERSIONS = 14
+_M_CONVERSIONS_EARNED = 15
+_M_DEPTH = 16
+_M_STRUCTURAL_VIRALITY = 17
+_M_TIME_TO_50PCT_H = 18
+_M_TIME_TO_90PCT_H = 19
+_M_PEAK_TIME_H = 20
+_M_VIRALITY_RATE = 21
+_M_AMPLIFICATION = 22
+_M_K_FACTOR = 23
+_M_SEED_POSTS = 24
+_M_ARCS_TRAVERSED = 25
+assert all(globals()[f"_M_{name.upper()}"] == i for i, name in enumerate(METRIC_NAMES))
+# series rows: new reach, impressions (summed at the end), impressions of kind k at _S_KIND + k, shares
+_S_REACH = 0
+_S_IMPRESSIONS = 1
+_S_KIND = 2
+_S_SHARES = 5
+assert SERIES_NAMES[_S_KIND:_S_SHARES] == ("impressions_owned", "impressions_paid", "impressions_earned")
 
 MODE_CASCADE = 0
 MODE_THRESHOLD = 1
@@ -157,7 +191,7 @@ def _record_view(state, w, tv, kind, seed_idx, series_row):
     state[w, _VIEWS] += 1
     if kind == EARNED:
         state[w, _EARNED] += 1
-    series_row[2 + kind, tv] += 1  # the total (row 1) is summed at the end of the run
+    series_row[_S_KIND + kind, tv] += 1  # the total (row 1) is summed at the end of the run
     if tv < state[w, _FIRST_T]:
         state[w, _FIRST_T] = tv
         state[w, _FIRST_KIND] = kind
@@ -252,11 +286,12 @@ def _finish(
     imp_paid = 0
     imp_earned = 0
     for t in range(t_end + 1):  # nothing is recorded after t_end
-        series_row[1, t] = series_row[2, t] + series_row[3, t] + series_row[4, t]
-        impressions += series_row[1, t]
-        imp_owned += series_row[2, t]
-        imp_paid += series_row[3, t]
-        imp_earned += series_row[4, t]
+        series_row[_S_IMPRESSIONS, t] = (series_row[_S_KIND + OWNED, t] + series_row[_S_KIND + PAID, t]
+                                          + series_row[_S_KIND + EARNED, t])
+        impressions += series_row[_S_IMPRESSIONS, t]
+        imp_owned += series_row[_S_KIND + OWNED, t]
+        imp_paid += series_row[_S_KIND + PAID, t]
+        imp_earned += series_row[_S_KIND + EARNED, t]
 
     # per-step timing of reach
     t50 = np.nan
@@ -266,7 +301,7 @@ def _finish(
         cum = 0
         best = -1
         for t in range(t_end + 1):
-            x = series_row[0, t]
+            x = series_row[_S_REACH, t]
             cum += x
             if x > best:
                 best = x
@@ -286,32 +321,32 @@ def _finish(
         gen_count[g] = 0
 
     m = metrics_row
-    m[0] = reach
-    m[1] = reach_owned
-    m[2] = reach_paid
-    m[3] = reach_earned
-    m[4] = impressions
-    m[5] = imp_owned
-    m[6] = imp_paid
-    m[7] = imp_earned
-    m[8] = impressions / reach if reach > 0 else np.nan
-    m[9] = shares
-    m[10] = engagements
-    m[11] = engagements_earned
-    m[12] = clicks
-    m[13] = clicks_earned
-    m[14] = conversions
-    m[15] = conversions_earned
-    m[16] = depth
-    m[17] = wiener / pairs if pairs > 0 else np.nan
-    m[18] = t50
-    m[19] = t90
-    m[20] = peak
-    m[21] = shares / impressions if impressions > 0 else np.nan
-    m[22] = from_seed_gen1 / seed_posts if seed_posts > 0 else np.nan
-    m[23] = kf_sum / kf_terms if kf_terms > 0 else np.nan
-    m[24] = seed_posts
-    m[25] = arcs_traversed
+    m[_M_REACH] = reach
+    m[_M_REACH_OWNED] = reach_owned
+    m[_M_REACH_PAID] = reach_paid
+    m[_M_REACH_EARNED] = reach_earned
+    m[_M_IMPRESSIONS] = impressions
+    m[_M_IMPRESSIONS_OWNED] = imp_owned
+    m[_M_IMPRESSIONS_PAID] = imp_paid
+    m[_M_IMPRESSIONS_EARNED] = imp_earned
+    m[_M_FREQUENCY] = impressions / reach if reach > 0 else np.nan
+    m[_M_SHARES] = shares
+    m[_M_ENGAGEMENTS] = engagements
+    m[_M_ENGAGEMENTS_EARNED] = engagements_earned
+    m[_M_CLICKS] = clicks
+    m[_M_CLICKS_EARNED] = clicks_earned
+    m[_M_CONVERSIONS] = conversions
+    m[_M_CONVERSIONS_EARNED] = conversions_earned
+    m[_M_DEPTH] = depth
+    m[_M_STRUCTURAL_VIRALITY] = wiener / pairs if pairs > 0 else np.nan
+    m[_M_TIME_TO_50PCT_H] = t50
+    m[_M_TIME_TO_90PCT_H] = t90
+    m[_M_PEAK_TIME_H] = peak
+    m[_M_VIRALITY_RATE] = shares / impressions if impressions > 0 else np.nan
+    m[_M_AMPLIFICATION] = from_seed_gen1 / seed_posts if seed_posts > 0 else np.nan
+    m[_M_K_FACTOR] = kf_sum / kf_terms if kf_terms > 0 else np.nan
+    m[_M_SEED_POSTS] = seed_posts
+    m[_M_ARCS_TRAVERSED] = arcs_traversed
     return t_end
 
 
@@ -448,7 +483,7 @@ def _one_replicate(
                 if not success:
                     continue
                 seed_idx = sh_seed[parent] if parent >= 0 else -1
-                series_row[5, t] += 1
+                series_row[_S_SHARES, t] += 1
             # v posts at step t
             s = n_sharers
             n_sharers += 1
@@ -548,7 +583,7 @@ def _one_replicate(
             reach_paid += 1
         else:
             reach_earned += 1
-        series_row[0, state[w, _FIRST_T]] += 1
+        series_row[_S_REACH, state[w, _FIRST_T]] += 1
         if by_segment:
             reach_seg_row[segment[w]] += 1
         if fk == EARNED and state[w, _FIRST_SEED] >= 0:
@@ -652,7 +687,7 @@ def _one_replicate_full_feed(
             else:
                 parent = src
                 seed_idx = sh_seed[parent]
-                series_row[5, t] += 1
+                series_row[_S_SHARES, t] += 1
                 kind = EARNED
             s = n_sharers
             n_sharers += 1
@@ -667,7 +702,7 @@ def _one_replicate_full_feed(
             if tv <= n_steps and a1 > a0:
                 if tv > t_hi:
                     t_hi = tv
-                series_row[2 + kind, tv] += a1 - a0
+                series_row[_S_KIND + kind, tv] += a1 - a0
                 views_total += a1 - a0
                 if kind == EARNED:
                     views_earned += a1 - a0
@@ -697,7 +732,7 @@ def _one_replicate_full_feed(
                             posted[word] |= bit
                             top = _push(head, tail, pool_node, pool_src, pool_next, top, tv, w, s)
                 first_views = n_touched - first_views
-                series_row[0, tv] += first_views
+                series_row[_S_REACH, tv] += first_views
                 if kind == OWNED:
                     reach_owned += first_views
                 else:

@@ -32,7 +32,7 @@ from numba import njit, prange
 
 from .cascade import (
     _AHEAD, _NEVER, _P_DELAY, _P_FUNNEL, _P_PAID_SHARE, _P_PAID_TARGET, _P_REACH, _P_SHARE, EARNED,
-    N_SERIES, OWNED, PAID, _add_sharer, _clear_bits, _finish, _in_node_order,
+    N_SERIES, OWNED, PAID, _S_KIND, _S_REACH, _S_SHARES, _add_sharer, _clear_bits, _finish, _in_node_order,
 )
 from .memory import prefetch
 from .rng import binomial_from_uniform, hash2, uniform
@@ -296,7 +296,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                             state[v, b + _C_EARNED] += 1
                         elif kind == PAID:
                             state[v, b + _C_PAID] += 1
-                        series[c * N_SERIES + 2 + kind, t] += 1
+                        series[c * N_SERIES + _S_KIND + kind, t] += 1
                         counters[c, TRIGGER_IMPRESSIONS] += 1
                         if state[v, b + _C_FIRST_T] == _NEVER:  # v's first view of c
                             state[v, b + _C_FIRST_T] = t
@@ -346,7 +346,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                         if shared:
                             parent = src if src >= 0 else -1
                             seed_idx = sh[c, 2, src] if src >= 0 else -1
-                            series[c * N_SERIES + 5, t] += 1
+                            series[c * N_SERIES + _S_SHARES, t] += 1
                             counters[c, TRIGGER_SHARES] += 1
                         if has_dependents:
                             for d in range(n_contents):
@@ -471,7 +471,7 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
             acc[c, 0] += 1
             fk = state[w, b + _C_FIRST_KIND]
             acc[c, 1 + fk] += 1
-            series[c * N_SERIES, state[w, b + _C_FIRST_T]] += 1
+            series[c * N_SERIES + _S_REACH, state[w, b + _C_FIRST_T]] += 1
             if by_segment:
                 reach_seg_row[c, segment[w]] += 1
             if fk == EARNED and state[w, b + _C_FIRST_SEED] >= 0:
