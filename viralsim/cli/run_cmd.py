@@ -247,7 +247,12 @@ def cmd_validate(args) -> int:
                 continue
         a = sc.audience
         graph = f"{a.nodes:,} users ({a.generator})" if a.nodes is not None else f"file {Path(a.file).name}"
-        print(f"ok  {path}: {sc.name}, {sc.model} model, {graph}, campaign: {_describe_campaign(sc)}, "
+        world = ""
+        if sc.contents:
+            parts = [sc.content.name] + [x.content.name + (f" (after {x.trigger.after})" if x.trigger else "")
+                                         for x in sc.contents]
+            world = f", {len(parts)} contents: {', '.join(parts)}"
+        print(f"ok  {path}: {sc.name}, {sc.model} model, {graph}{world}, campaign: {_describe_campaign(sc)}, "
               f"{sc.runs:,} runs, {sc.horizon_h:g} h")
     return 2 if failed else 0
 
