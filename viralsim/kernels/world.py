@@ -131,7 +131,7 @@ def _push(head, tail, pool, top, cl, t, v, src, c, kind):
 
 
 @njit(cache=True)
-def _launch(d, t0, key, n, head, tail, pool, top, state, mult, stamp, n_contents, touched, n_touched, bits,
+def _launch(d, t0, n, head, tail, pool, top, state, mult, stamp, n_contents, touched, n_touched, bits,
             seeding, class_of, n_steps, ckeys):
     """Queue content d's seeds' posts and paid impressions for a launch at step t0; return (top, touched)."""
     seed_nodes, seed_indptr, seed_steps, paid_steps, paid_counts, paid_segment, paid_indptr, seg_indptr, seg_nodes \
@@ -202,6 +202,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
         pkeys[c, 1] = hash2(kc, _P_PAID_SHARE)
         pkeys[c, 2] = hash2(kc, _P_REACH)
         pkeys[c, 3] = hash2(kc, _P_DELAY)
+        pkeys[c, 4] = hash2(kc, _P_FUNNEL)
         counters[c, 0] = 0
         counters[c, 1] = 0
         counters[c, 2] = 0
@@ -231,7 +232,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
             state[v, b + _C_SHARER] = -2
     for c in range(n_contents):
         if launch[c] >= 0:
-            top, n_touched = _launch(c, launch[c], key, n, head, tail, pool, top, state, mult, stamp, n_contents,
+            top, n_touched = _launch(c, launch[c], n, head, tail, pool, top, state, mult, stamp, n_contents,
                                      touched, n_touched, bits, seeding, class_of, n_steps, ckeys)
 
     order = np.empty(n_classes, dtype=np.int64)
@@ -356,7 +357,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                                     launch[d] = t + trig_delay[d]
                                     if launch[d] <= n_steps:
                                         top, n_touched = _launch(
-                                            d, launch[d], key, n, head, tail, pool, top, state, mult, stamp,
+                                            d, launch[d], n, head, tail, pool, top, state, mult, stamp,
                                             n_contents, touched, n_touched, bits, seeding, class_of, n_steps, ckeys)
                         if not shared:
                             continue
@@ -409,22 +410,24 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                             return -1
                         n_touched = _touch(state, mult, w, stamp, n_contents, touched, n_touched, bits)
                         top = _push(head, tail, pool, top, cl, tv, w, s, c, post_kind)
-    if popped != top:
-        head[:, :] = -1
     t_end = min(t_hi, n_steps)
-    return _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, counters,
+    return _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys,
+                       counters,
                        launch, trig_t, series, metrics_row, extras_row, world_row, reach_seg_row, attribution_row,
                        segment, n, t_end, step_h)
 
 
 @njit(cache=True)
-def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, counters,
+def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys, counters,
                 launch, trig_t, series, metrics_row, extras_row, world_row, reach_seg_row, attribution_row,
                 segment, n, t_end, step_h):
     """Reach, funnel and world metrics from the touched users; each content's tree metrics by ``_finish``."""
     salts, rates, sentiment = contents[0], contents[8], contents[9]
     n_contents = salts.shape[0]
-    acc = np.zeros((n_contents, 12), dtype=np.int64)  # reach (all, owned, paid, earned), views, funnel, clicks by source
+    acc = np.zeros((n_contents, 12), dtype=np.int64)
+    p_no_conv_log = np.empty(n_contents)  # log P(a click does not convert), per content
+    for c in range(n_contents):
+        p_no_conv_log[c] = math.log1p(-rates[c, 2]) if rates[c, 2] < 1.0 else -np.inf  # reach (all, owned, paid, earned), views, funnel, clicks by source
     by_segment = reach_seg_row.shape[1] > 1
     if n_touched * 16 > n:
         _in_node_order(touched, bits)
@@ -482,7 +485,7 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
             click_rate = rates[c, 1]
             conversion_rate = rates[c, 2]
             if click_rate > 0.0:
-                k_funnel = hash2(ckeys[c], _P_FUNNEL)
+                k_funnel = pkeys[c, 4]
                 ctr3 = w * 3
                 ce = binomial_from_uniform(uniform(k_funnel, ctr3), ne, click_rate) if ne > 0 else 0
                 co = binomial_from_uniform(uniform(k_funnel, ctr3 + 1), nv - ne, click_rate) if nv > ne else 0
@@ -500,8 +503,7 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
                     left -= 1
                 acc[c, 10] += co
                 if cc > 0 and conversion_rate > 0.0:
-                    p_no = math.log1p(-conversion_rate) if conversion_rate < 1.0 else -np.inf
-                    if uniform(k_funnel, ctr3 + 2) < -math.expm1(cc * p_no):
+                    if uniform(k_funnel, ctr3 + 2) < -math.expm1(cc * p_no_conv_log[c]):
                         acc[c, 8] += 1
                         if fk == EARNED:
                             acc[c, 9] += 1
@@ -561,7 +563,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     gen_count = np.empty((n_threads, n_steps + 2), dtype=np.int64)
     stream = np.empty((n_threads, 1), dtype=np.uint64)
     ckeys = np.empty((n_threads, n_contents), dtype=np.uint64)
-    pkeys = np.empty((n_threads, n_contents, 4), dtype=np.uint64)  # per content: share, paid share, reach, delay
+    pkeys = np.empty((n_threads, n_contents, 5), dtype=np.uint64)  # per content: share, paid share, reach, delay, funnel
     counters = np.empty((n_threads, n_contents, 8), dtype=np.int64)
     launch = np.empty((n_threads, n_contents), dtype=np.int64)
     trig_t = np.empty((n_threads, n_contents), dtype=np.int64)

@@ -154,9 +154,6 @@ class WorldResult:
     def runs(self) -> int:
         return next(iter(self.contents.values())).runs
 
-    def owners(self) -> dict[str, str]:
-        return {s.name: s.owner for s in self.specs}
-
     def share_of_voice(self, metric: str = "impressions", owner: str = "brand") -> np.ndarray:
         """Per replicate, ``owner``'s contents' share of ``metric`` over all contents (NaN when all are 0)."""
         total = sum(r.metrics[metric] for r in self.contents.values())

@@ -35,8 +35,6 @@ class WorldRun:
     result: WorldResult
     plans: dict
     metrics: dict
-    owners: dict
-    sentiments: dict
 
     def to_dict(self) -> dict:
         """``summary.json``'s ``world``: per content the headline metrics; share of voice over time."""
@@ -100,8 +98,7 @@ def run_world(scenario: Scenario, graph, plan: CampaignPlan, model, *, runs: int
         result = simulate_world(graph, specs, runs=runs, seed=seed, threads=threads, progress=progress,
                                 interactions=inter, attention=scenario.platform.attention,
                                 collision=scenario.platform.collision)
-    metrics = {k: np.asarray(v, dtype=np.float64) for k, v in result.world.items() if k != "audience_reached"}
-    metrics["audience_reached"] = np.asarray(result.world["audience_reached"], dtype=np.float64)
+    metrics = {k: np.asarray(v, dtype=np.float64) for k, v in result.world.items()}
     for m in SOV_METRICS:
         metrics[f"share_of_voice_{m}"] = result.share_of_voice(m, "brand")
     for spec in specs[1:]:
@@ -119,4 +116,4 @@ def run_world(scenario: Scenario, graph, plan: CampaignPlan, model, *, runs: int
                 r = result.contents[spec.name]
                 net += sign * value_metrics(r.metrics, scenario.valuation, plans[spec.name].spend)["emv"]
         metrics["net_earned_media"] = net
-    return WorldRun(result, plans, metrics, {s.name: s.owner for s in specs}, {s.name: s.sentiment for s in specs})
+    return WorldRun(result, plans, metrics)
