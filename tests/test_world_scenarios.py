@@ -89,3 +89,14 @@ def test_run_writes_contents_csv_and_world_summary(tmp_path, capsys):
     ours = np.mean([float(r["impressions"]) / sum(float(q["impressions"]) for q in rows if q["run"] == r["run"])
                     for r in rows if r["content"] == "ours"])
     assert abs(sov - ours) < 1e-9
+    # the report has a contents table for the world, one row per content with the run's mean reach
+    report = tmp_path / "report.html"
+    assert main(["report", str(folder), "-o", str(report)]) == 0
+    page = report.read_text()
+    section = page[page.index('<section id="contents">'):]
+    section = section[: section.index("</section>")]
+    for c in summary["world"]["contents"]:
+        assert f"<strong>{c['name']}</strong>" in section
+        assert f"{c['metrics']['reach']['mean']:,.0f}" in section
+        assert f"{c['sentiment']}, {c['owner']}" in section
+    assert "Clicks: paid" in section

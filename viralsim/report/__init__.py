@@ -154,6 +154,44 @@ class _Doc:
                  + "".join(rows) + "</tbody></table></div>")
 
 
+_CONTENT_COLUMNS = (("reach", "Reach"), ("impressions", "Impressions"), ("shares", "Shares"),
+                    ("clicks_owned", "Clicks: owned"), ("clicks_paid", "Clicks: paid"),
+                    ("clicks_earned", "Clicks: earned"))
+
+
+def _contents_section(runs, colors) -> "_Doc":
+    """One table per world: each content's voice, launch and headline figures (mean, 90% range)."""
+    doc = _Doc()
+    doc.add('<section id="contents"><h2>Contents</h2>')
+    doc.add("<p>The contents of each world were simulated together on one audience and one calendar. Mean over "
+            "the runs, and below it the range 90% of runs fell in. A triggered content's launch is the mean over "
+            "the runs in which it launched.</p>")
+    for r in runs:
+        world = r.summary.get("world")
+        if not world:
+            continue
+        doc.add(f"<h3>{_swatch(colors[r.name])}{E(r.name)}</h3>")
+        rows = []
+        stats = [{k: MetricStats.from_dict(v) for k, v in c.get("metrics", {}).items()} for c in world["contents"]]
+        dec = {k: _decimals([m[k].mean for m in stats if k in m], k) for k, _ in _CONTENT_COLUMNS}
+        for c, m in zip(world["contents"], stats):
+            launch = MetricStats.from_dict(c["launch_h"])
+            if c.get("trigger"):
+                t = c["trigger"]
+                when = (f"{t['response_time']:g} h after {t['after']} reaches {t['level']:,} ({t['metric']}): "
+                        + (f"{launch.mean:,.1f} h, in {c['launched_share']:.0%} of runs"
+                           if c["launched_share"] > 0 else "never launched"))
+            else:
+                when = f"{launch.mean:,.1f} h" if math.isfinite(launch.mean) else "n/a"
+            cells = [f'<td class="text"><strong>{E(c["name"])}</strong></td>',
+                     f'<td class="text">{E(c["sentiment"])}, {E(c["owner"])}</td>', f'<td class="text">{E(when)}</td>']
+            cells += [_cell(m.get(k), k, "", dec[k]) for k, _ in _CONTENT_COLUMNS]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        doc.table(["content", "sentiment, owner", "launch"] + [label for _, label in _CONTENT_COLUMNS], rows)
+    doc.add("</section>")
+    return doc
+
+
 def _money(x, currency: str) -> str:
     """An amount with 2 decimals, or 3 significant digits below 1 (a cost per user is often 0.007)."""
     if x is None or not math.isfinite(float(x)):
@@ -273,10 +311,13 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         for sc in c.document.get("scenarios", []):
             stats.setdefault(sc["name"], {k: MetricStats.from_dict(v) for k, v in sc.get("metrics", {}).items()})
 
-    order = ["summary", "figures", "comparison", "campaign", "results", "settings", "valuation", "reproduce"]
+    order = ["summary", "figures", "comparison", "campaign", "contents", "results", "settings", "valuation",
+             "reproduce"]
     titles = {"summary": "Summary", "figures": "Figures", "comparison": "Comparison", "campaign": "Spend",
-              "results": "All results", "settings": "Settings", "valuation": "Earned media value",
-              "reproduce": "Reproduce"}
+              "contents": "Contents", "results": "All results", "settings": "Settings",
+              "valuation": "Earned media value", "reproduce": "Reproduce"}
+    if not any(r.summary.get("world") for r in runs):
+        order.remove("contents")
     if not has_compare:
         order.remove("comparison")
     if not any(r.summary.get("campaign") for r in runs):
@@ -318,6 +359,8 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         doc.add(f'<div class="card" style="--c:{colors[name]}">' + "".join(lines) + "</div>")
     doc.add("</div>")
     doc.add("</section>")
+    if "contents" in order:
+        sections["contents"] = _contents_section(runs, colors)
     doc = sections["results"] = _Doc()
     doc.add('<section id="results"><h2>All results</h2>')
     doc.add("<p>Mean over the runs, and below it the range 90% of runs fell in.</p>")
