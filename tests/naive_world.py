@@ -145,8 +145,6 @@ def replicate(graph, specs, key, *, cross, prior, attention, collision, segment)
             again = False
             for cl in order:
                 events = calendar.pop((t, cl), [])
-                if events:
-                    again = True
                 for v, c, src, kind in events:
                     seq += 1
                     parent = None
@@ -188,13 +186,13 @@ def replicate(graph, specs, key, *, cross, prior, attention, collision, segment)
                             p = m.stickiness * decay * aff
                             if m.fatigue != 1.0:
                                 p *= m.fatigue ** (k - 1)
-                            f = 1.0
-                            for a in posted_set.get(v, []):
-                                f *= cross.get((a, c), 1.0)
-                            g = 1.0
-                            for a in prior_set[(v, c)]:
-                                g *= prior.get((a, c), 1.0)
-                            p *= f * g
+                            f = 1.0  # prior factors, then cross factors, each for increasing content index
+                            for a in sorted(prior_set[(v, c)]):
+                                f *= prior.get((a, c), 1.0)
+                            for a in sorted(posted_set.get(v, [])):
+                                if a != c:
+                                    f *= cross.get((a, c), 1.0)
+                            p *= f
                             if src[0] == "post":
                                 coin = _u(_h(keys[c], _P_SHARE), sharers[c][src[1]][0] * n + v)
                             else:
@@ -205,13 +203,6 @@ def replicate(graph, specs, key, *, cross, prior, attention, collision, segment)
                             seed_idx = sharers[c][parent][2] if parent is not None else -1
                             series[c]["shares"][t] += 1
                             counters[c]["shares"] += 1
-                        for d, sd in enumerate(specs):
-                            if sd.trigger is not None and names.index(sd.trigger.after) == c and trig_step[d] is None \
-                                    and counters[c][sd.trigger.metric] >= sd.trigger.level:
-                                trig_step[d] = t
-                                launch_step[d] = t + int(math.floor(sd.trigger.response_time / step + 0.5))
-                                if launch_step[d] <= n_steps:
-                                    launch(d, launch_step[d])
                         if not shared:
                             continue
                     # v posts content c
@@ -235,6 +226,16 @@ def replicate(graph, specs, key, *, cross, prior, attention, collision, segment)
                             d = 1 + int(np.searchsorted(cdf, u01, side="right"))
                         if t + d <= n_steps:
                             push(t + d, c, (w, c, ("post", posted[(v, c)]), post_kind))
+            # end of a round: the triggers, contents in order; a launch at this step adds a round
+            for d, sd in enumerate(specs):
+                if sd.trigger is not None and trig_step[d] is None:
+                    a = names.index(sd.trigger.after)
+                    if counters[a][sd.trigger.metric] >= sd.trigger.level:
+                        trig_step[d] = t
+                        launch_step[d] = t + int(math.floor(sd.trigger.response_time / step + 0.5))
+                        if launch_step[d] <= n_steps:
+                            launch(d, launch_step[d])
+            again = any((t, cl) in calendar for cl in order)
 
     out = []
     for c, s in enumerate(specs):

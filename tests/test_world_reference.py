@@ -53,9 +53,9 @@ def _case(full, second, interact, attention, collision):
     if second == "start":
         specs.append(ContentSpec("answer", m2, seeds=[5], sentiment="positive", start=1.0,
                                  paid=[PaidPlacement(0, 5)]))
-    elif second == "trigger":
+    elif second in ("trigger", "trigger0"):  # trigger0: the answer launches in the step the rumour passes 3
         specs.append(ContentSpec("answer", m2, seeds=[5, 0], sentiment="positive", paid=[PaidPlacement(1, 4)],
-                                 trigger=Trigger("rumour", 3, "reach", 2.0)))
+                                 trigger=Trigger("rumour", 3, "reach", 2.0 if second == "trigger" else 0.0)))
     inter = []
     if interact and len(specs) > 1:
         inter = [Interaction("rumour", "answer", cross_share=0.5, prior_exposure=0.25),
@@ -67,7 +67,21 @@ def _case(full, second, interact, attention, collision):
 def test_world_kernel_equals_the_reference(full, second, interact, attention, collision):
     if second == "none" and (interact or collision in ("positive", "random")):
         pytest.skip("one content: interactions and collision orders do not apply")
-    g, specs, inter = _case(full, second, interact, attention, collision)
+    _check(*_case(full, second, interact, attention, collision), attention, collision)
+
+
+@pytest.mark.parametrize("full, collision", list(itertools.product((False, True), ("first", "positive", "random"))))
+def test_a_response_at_once_is_a_further_round_of_the_same_step(full, collision):
+    g, specs, inter = _case(full, "trigger0", True, None, collision)
+    _check(g, specs, inter, None, collision)
+    w = simulate_world(g, specs, runs=RUNS, seed=7, interactions=inter, collision=collision, engine="world")
+    d = w.contents["answer"].diagnostics
+    ok = np.isfinite(d["trigger_h"])
+    assert ok.any()
+    np.testing.assert_array_equal(d["launch_h"][ok], d["trigger_h"][ok])
+
+
+def _check(g, specs, inter, attention, collision):
     w = simulate_world(g, specs, runs=RUNS, seed=7, interactions=inter, attention=attention, collision=collision,
                        engine="world")
     keys = replicate_keys(7, RUNS)

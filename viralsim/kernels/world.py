@@ -13,10 +13,13 @@ launch x affinity x fatigue ** (views decided - 1), the funnel at the end.  What
   per step from the replicate key);
 * interactions: ``cross[a, c]`` multiplies the share probability of c for a user who has posted
   a (seeds' own posts count), ``prior[a, c]`` for a user who viewed a before the first view of c;
+  the product is formed when a view is decided, in one fixed order (:func:`_factor`);
 * attention: a user views at most ``attention`` posts per step; later posts of that step are
   dropped (not viewed, no share chance, counted per content as ``views_dropped``);
 * triggers: content d launches ``delay`` steps after the step in which content ``after[d]``'s
-  reach (users with a view), shares or impressions first reach ``level``.
+  reach (users with a view), shares or impressions first reach ``level``, evaluated at the end
+  of each round of a step (a round: the step's events queued so far, class by class); a launch
+  at the current step (delay 0) adds a further round.
 
 Content c's draws use the key ``key`` for c = 0 (so a one-content world draws exactly what the
 cascade kernel draws) and ``hash2(key, salt[c])`` otherwise, with a salt from the content's name:
@@ -64,6 +67,7 @@ _ATT_N = 3
 _LAST = 4  # content of the last view, -1 none
 _FIRST_POS = 5  # processing index of the first view of a positive content (_NEVER: none)
 _FIRST_NEG = 6
+_POSTED = 7  # bit a: has posted content a (a seed's own post counts)
 _NU = 8
 # per-content columns, at _NU + _NC * c
 _C_VIEWS = 0
@@ -74,7 +78,8 @@ _C_FIRST_KIND = 4
 _C_FIRST_SEED = 5
 _C_SHARER = 6  # -1: has not posted c; -2: a seed of c; >= 0: index in c's sharer list
 _C_AUX = 7  # views of c decided so far (fatigue)
-_NC = 8
+_C_PRIOR = 8  # bit a: viewed content a before the first view of c
+_NC = 9
 
 
 def state_columns(n_contents: int) -> int:
@@ -83,7 +88,7 @@ def state_columns(n_contents: int) -> int:
 
 
 @njit(cache=True)
-def _touch(state, mult, v, stamp, n_contents, touched, n_touched, bits):
+def _touch(state, v, stamp, n_contents, touched, n_touched, bits):
     if state[v, _STAMP] != stamp:
         bits[v >> 6] |= np.uint64(1) << np.uint64(v & 63)
         state[v, _STAMP] = stamp
@@ -93,6 +98,7 @@ def _touch(state, mult, v, stamp, n_contents, touched, n_touched, bits):
         state[v, _LAST] = -1
         state[v, _FIRST_POS] = _NEVER
         state[v, _FIRST_NEG] = _NEVER
+        state[v, _POSTED] = 0
         for c in range(n_contents):
             b = _NU + _NC * c
             state[v, b + _C_VIEWS] = 0
@@ -103,8 +109,7 @@ def _touch(state, mult, v, stamp, n_contents, touched, n_touched, bits):
             state[v, b + _C_FIRST_SEED] = -1
             state[v, b + _C_SHARER] = -1
             state[v, b + _C_AUX] = 0
-        if mult.shape[0] > 0:
-            mult[v, :] = 1.0
+            state[v, b + _C_PRIOR] = 0
         touched[n_touched] = v
         n_touched += 1
     return n_touched
@@ -131,7 +136,7 @@ def _push(head, tail, pool, top, cl, t, v, src, c, kind):
 
 
 @njit(cache=True)
-def _launch(d, t0, n, head, tail, pool, top, state, mult, stamp, n_contents, touched, n_touched, bits,
+def _launch(d, t0, n, head, tail, pool, top, state, stamp, n_contents, touched, n_touched, bits,
             seeding, class_of, n_steps, ckeys):
     """Queue content d's seeds' posts and paid impressions for a launch at step t0; return (top, touched)."""
     seed_nodes, seed_indptr, seed_steps, paid_steps, paid_counts, paid_segment, paid_indptr, seg_indptr, seg_nodes \
@@ -156,10 +161,25 @@ def _launch(d, t0, n, head, tail, pool, top, state, mult, stamp, n_contents, tou
                 else:
                     a = seg_indptr[sg]
                     w = np.int64(seg_nodes[a + np.int64(u01 * (seg_indptr[sg + 1] - a))])
-                n_touched = _touch(state, mult, w, stamp, n_contents, touched, n_touched, bits)
+                n_touched = _touch(state, w, stamp, n_contents, touched, n_touched, bits)
                 top = _push(head, tail, pool, top, cl, tv, w, -1 - n_seeds - jj, d, PAID)
             jj += 1
     return top, n_touched
+
+
+@njit(cache=True, inline="always")
+def _factor(prior_mask, posted_mask, c, prior, cross, n_contents):
+    """The interaction multiplier of content c's share probability, in one fixed order: the prior
+    factors of the contents viewed before c's first view, then the cross factors of the contents
+    posted, each for increasing content index."""
+    f = 1.0
+    for a in range(n_contents):
+        if (prior_mask >> a) & 1:
+            f *= prior[a, c]
+    for a in range(n_contents):
+        if a != c and (posted_mask >> a) & 1:
+            f *= cross[a, c]
+    return f
 
 
 @njit(cache=True)
@@ -183,8 +203,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
      class_of, start_step, trig_after, trig_metric, trig_level, trig_delay) = contents
     seed_nodes, seed_indptr = seeding[0], seeding[1]
     cross, prior, interacting, attention, collide, n_classes, step_h = world
-    state, mult, touched, bits, pool, sh = buffers[0][th], buffers[1][th], buffers[2][th], buffers[3][th], \
-        buffers[4][th], buffers[5][th]
+    state, touched, bits, pool, sh = buffers[0][th], buffers[1][th], buffers[2][th], buffers[3][th], buffers[4][th]
     metrics_out, extras_out, world_out, scratch, reach_seg_out, attribution_out = out
     series = scratch[th]
     metrics_row, extras_row, world_row, reach_seg_row, attribution_row = \
@@ -228,11 +247,11 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
         b = _NU + _NC * c
         for i in range(seed_indptr[c], seed_indptr[c + 1]):
             v = seed_nodes[i]
-            n_touched = _touch(state, mult, v, stamp, n_contents, touched, n_touched, bits)
+            n_touched = _touch(state, v, stamp, n_contents, touched, n_touched, bits)
             state[v, b + _C_SHARER] = -2
     for c in range(n_contents):
         if launch[c] >= 0:
-            top, n_touched = _launch(c, launch[c], n, head, tail, pool, top, state, mult, stamp, n_contents,
+            top, n_touched = _launch(c, launch[c], n, head, tail, pool, top, state, stamp, n_contents,
                                      touched, n_touched, bits, seeding, class_of, n_steps, ckeys)
 
     order = np.empty(n_classes, dtype=np.int64)
@@ -252,14 +271,13 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
             for i in range(n_classes):
                 order[i] = i
         again = True
-        while again:  # a launch at this very step (response time 0) adds events to it
+        while again:  # rounds: a launch at this very step (response time 0) adds a round of events to it
             again = False
             for oi in range(n_classes):
                 cl = order[oi]
                 e = head[cl, t]
                 if e == -1:
                     continue
-                again = True
                 head[cl, t] = -1
                 if t > t_hi:
                     t_hi = t
@@ -305,12 +323,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                             state[v, b + _C_FIRST_SEED] = sh[c, 2, src] if src >= 0 else -1
                             counters[c, TRIGGER_REACH] += 1
                             seen = state[v, _VIEWED]
-                            if interacting and seen != 0:
-                                f = 1.0
-                                for a in range(n_contents):
-                                    if (seen >> a) & 1:
-                                        f *= prior[a, c]
-                                mult[v, c] *= f
+                            state[v, b + _C_PRIOR] = seen
                             state[v, _VIEWED] = seen | (1 << c)
                             if sentiment[c] > 0 and state[v, _FIRST_POS] == _NEVER:
                                 state[v, _FIRST_POS] = popped
@@ -338,7 +351,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                             if fatigue[c] != 1.0:
                                 p *= math.pow(fatigue[c], k - 1)
                             if interacting:
-                                p *= mult[v, c]
+                                p *= _factor(state[v, b + _C_PRIOR], state[v, _POSTED], c, prior, cross, n_contents)
                             if src >= 0:
                                 coin = uniform(pkeys[c, 0], np.int64(sh[c, 0, src]) * n + v)
                             else:
@@ -349,16 +362,6 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                             seed_idx = sh[c, 2, src] if src >= 0 else -1
                             series[c * N_SERIES + _S_SHARES, t] += 1
                             counters[c, TRIGGER_SHARES] += 1
-                        if has_dependents:
-                            for d in range(n_contents):
-                                if trig_after[d] == c and trig_t[d] < 0 and \
-                                        counters[c, trig_metric[d]] >= trig_level[d]:
-                                    trig_t[d] = t
-                                    launch[d] = t + trig_delay[d]
-                                    if launch[d] <= n_steps:
-                                        top, n_touched = _launch(
-                                            d, launch[d], n, head, tail, pool, top, state, mult, stamp,
-                                            n_contents, touched, n_touched, bits, seeding, class_of, n_steps, ckeys)
                         if not shared:
                             continue
                     # ---- v posts content c at step t
@@ -370,10 +373,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                     state[v, b + _C_SHARER] = s
                     counters[c, 5] += _add_sharer(sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, s, v, parent,
                                                   seed_idx, seed_post)
-                    if interacting:
-                        for d in range(n_contents):
-                            if d != c:
-                                mult[v, d] *= cross[c, d]
+                    state[v, _POSTED] |= 1 << c
                     a0 = indptr[v]
                     a1 = indptr[v + 1]
                     counters[c, 3] += a1 - a0
@@ -408,8 +408,20 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                         if top == cap:
                             _abandon(state, touched, n_touched, head, bits)
                             return -1
-                        n_touched = _touch(state, mult, w, stamp, n_contents, touched, n_touched, bits)
+                        n_touched = _touch(state, w, stamp, n_contents, touched, n_touched, bits)
                         top = _push(head, tail, pool, top, cl, tv, w, s, c, post_kind)
+            if has_dependents:  # triggers are evaluated at the end of each round, contents in order
+                for d in range(n_contents):
+                    a = trig_after[d]
+                    if a >= 0 and trig_t[d] < 0 and counters[a, trig_metric[d]] >= trig_level[d]:
+                        trig_t[d] = t
+                        launch[d] = t + trig_delay[d]
+                        if launch[d] <= n_steps:
+                            top, n_touched = _launch(d, launch[d], n, head, tail, pool, top, state, stamp, n_contents,
+                                                     touched, n_touched, bits, seeding, class_of, n_steps, ckeys)
+                for cl in range(n_classes):
+                    if head[cl, t] != -1:
+                        again = True
     t_end = min(t_hi, n_steps)
     return _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys,
                        counters,
@@ -550,7 +562,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     out : (metrics (R, C, N_METRICS), extras (R, C, N_EXTRA), world (R, N_WORLD), series
         (R or 0, C * N_SERIES + 2, steps + 1) int32, reach_seg (R, C, segments), attribution (R, C, max seeds))
     overflow : uint8 (R,), set for a replicate whose pool overflowed (rerun it with a larger pool).
-    buffers : (state int32 (T, n, state_columns(C)) all zero at the first call, mult float64 (T, n or 0, C),
+    buffers : (state int32 (T, n, state_columns(C)) all zero at the first call,
         touched int32 (T, n + 1), bits uint64 (T, ceil(n / 64)) all zero, pool int32 (T, 4, cap),
         sh int32 (T, C, 6, n))
     """

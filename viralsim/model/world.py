@@ -409,7 +409,6 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
 
     def buffers(n_threads, cap):
         return (zeroed((n_threads, n, W.state_columns(C)), np.int32),
-                np.ones((n_threads, n if interacting else 0, C)),
                 np.empty((n_threads, n + 1), dtype=np.int32),
                 np.zeros((n_threads, (n + 63) // 64), dtype=np.uint64),
                 np.empty((n_threads, 4, cap), dtype=np.int32),
@@ -424,7 +423,7 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
             nonlocal pool_cap, buf
             if pool_cap < full_cap:
                 pool_cap = full_cap
-                buf = buf[:4] + (np.empty((n_threads, 4, pool_cap), dtype=np.int32),) + buf[5:]
+                buf = buf[:3] + (np.empty((n_threads, 4, pool_cap), dtype=np.int32),) + buf[4:]
 
         def run_ids(ids, t) -> None:
             W.run_world(graph_t, contents_t, seeding_t, world_t, keys, ids, t, out, overflow, buf)
