@@ -167,6 +167,57 @@ def _launch(d, t0, n, head, tail, pool, top, state, stamp, n_contents, touched, 
     return top, n_touched
 
 
+@njit(cache=True)
+def _begin(key, salts, start_step, trig_after, ckeys, pkeys, counters, trig_t, launch):
+    """Per-content keys and zeroed counters of a replicate; returns whether any content is triggered."""
+    has_dependents = False
+    for c in range(salts.shape[0]):
+        kc = key if salts[c] == 0 else hash2(key, salts[c])
+        ckeys[c] = kc
+        pkeys[c, 0] = hash2(kc, _P_SHARE)
+        pkeys[c, 1] = hash2(kc, _P_PAID_SHARE)
+        pkeys[c, 2] = hash2(kc, _P_REACH)
+        pkeys[c, 3] = hash2(kc, _P_DELAY)
+        pkeys[c, 4] = hash2(kc, _P_FUNNEL)
+        # reach, shares, impressions (the trigger metrics), arcs traversed, seed posts,
+        # first-generation shares of seeds' posts, views dropped (attention), sharers
+        counters[c, :] = 0
+        trig_t[c] = -1
+        launch[c] = start_step[c]
+        if trig_after[c] >= 0:
+            has_dependents = True
+    return has_dependents
+
+
+@njit(cache=True)
+def _class_order(collide, k_collide, t, order):
+    """The order in which step t's class buckets are processed: by class, or for the random rule a
+    Fisher-Yates shuffle keyed by (replicate, step)."""
+    n_classes = order.shape[0]
+    for i in range(n_classes):
+        order[i] = i
+    if collide == COLLIDE_RANDOM:
+        kt = hash2(k_collide, t)
+        for i in range(n_classes - 1, 0, -1):
+            j = np.int64(uniform(kt, i) * (i + 1))
+            tmp = order[i]
+            order[i] = order[j]
+            order[j] = tmp
+
+
+@njit(cache=True)
+def _fires(d, t, counters, contents, trig_t, launch, n_steps):
+    """Whether content d's trigger fires at the end of a round of step t (sets its trigger and launch
+    steps); True only for a launch within the horizon."""
+    trig_after, trig_metric, trig_level, trig_delay = contents[12], contents[13], contents[14], contents[15]
+    a = trig_after[d]
+    if a < 0 or trig_t[d] >= 0 or counters[a, trig_metric[d]] < trig_level[d]:
+        return False
+    trig_t[d] = t
+    launch[d] = t + trig_delay[d]
+    return launch[d] <= n_steps
+
+
 @njit(cache=True, inline="always")
 def _factor(prior_mask, posted_mask, c, prior, cross, n_contents):
     """The interaction multiplier of content c's share probability, in one fixed order: the prior
@@ -214,29 +265,8 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
     n_steps = share_prob.shape[1] - 1
     stamp = np.int32(r + 1)
     cap = pool.shape[1]
-    for c in range(n_contents):
-        kc = key if salts[c] == 0 else hash2(key, salts[c])
-        ckeys[c] = kc
-        pkeys[c, 0] = hash2(kc, _P_SHARE)
-        pkeys[c, 1] = hash2(kc, _P_PAID_SHARE)
-        pkeys[c, 2] = hash2(kc, _P_REACH)
-        pkeys[c, 3] = hash2(kc, _P_DELAY)
-        pkeys[c, 4] = hash2(kc, _P_FUNNEL)
-        counters[c, 0] = 0
-        counters[c, 1] = 0
-        counters[c, 2] = 0
-        counters[c, 3] = 0  # arcs traversed
-        counters[c, 4] = 0  # seed posts
-        counters[c, 5] = 0  # first-generation shares of seeds' posts
-        counters[c, 6] = 0  # views dropped (attention)
-        counters[c, 7] = 0  # sharers
-        trig_t[c] = -1
-        launch[c] = start_step[c]
+    has_dependents = _begin(key, salts, start_step, trig_after, ckeys, pkeys, counters, trig_t, launch)
     k_collide = hash2(key, _P_COLLIDE)
-    has_dependents = False
-    for c in range(n_contents):
-        if trig_after[c] >= 0:
-            has_dependents = True
     n_touched = 0
     top = 0
     popped = 0
@@ -258,18 +288,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
     for t in range(n_steps + 1):
         if popped == top:
             break  # nothing queued: nothing can happen later (triggers fire only while processing)
-        if collide == COLLIDE_RANDOM:  # contents in a random order at this step (Fisher-Yates, keyed by step)
-            for i in range(n_classes):
-                order[i] = i
-            kt = hash2(k_collide, t)
-            for i in range(n_classes - 1, 0, -1):
-                j = np.int64(uniform(kt, i) * (i + 1))
-                tmp = order[i]
-                order[i] = order[j]
-                order[j] = tmp
-        else:
-            for i in range(n_classes):
-                order[i] = i
+        _class_order(collide, k_collide, t, order)
         again = True
         while again:  # rounds: a launch at this very step (response time 0) adds a round of events to it
             again = False
@@ -412,13 +431,9 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                         top = _push(head, tail, pool, top, cl, tv, w, s, c, post_kind)
             if has_dependents:  # triggers are evaluated at the end of each round, contents in order
                 for d in range(n_contents):
-                    a = trig_after[d]
-                    if a >= 0 and trig_t[d] < 0 and counters[a, trig_metric[d]] >= trig_level[d]:
-                        trig_t[d] = t
-                        launch[d] = t + trig_delay[d]
-                        if launch[d] <= n_steps:
-                            top, n_touched = _launch(d, launch[d], n, head, tail, pool, top, state, stamp, n_contents,
-                                                     touched, n_touched, bits, seeding, class_of, n_steps, ckeys)
+                    if _fires(d, t, counters, contents, trig_t, launch, n_steps):
+                        top, n_touched = _launch(d, launch[d], n, head, tail, pool, top, state, stamp, n_contents,
+                                                 touched, n_touched, bits, seeding, class_of, n_steps, ckeys)
                 for cl in range(n_classes):
                     if head[cl, t] != -1:
                         again = True
