@@ -3,7 +3,6 @@ array, on tiny graphs, for every combination of the world's features."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 
@@ -114,34 +113,3 @@ def _check(g, specs, inter, attention, collision):
             if g.segment is not None:
                 want = [extras["reach_by_segment"].get(s, 0) for s in range(2)]
                 np.testing.assert_array_equal(res.reach_by_segment[r], want)
-
-
-GENERATED = list(itertools.product(
-    (False, True),  # full model with fatigue 1 (feed reach, delays, decay, affinity, funnel, paid) vs IC-like
-    ("none", "start", "trigger", "trigger0"),
-    (False, True),  # interactions
-    ("first", "positive", "negative", "random"),
-    (False, True),  # time series kept (then only with neutral contents)
-))
-
-
-@pytest.mark.parametrize("full, second, interact, collision, series", GENERATED)
-def test_generated_views_path_equals_the_every_view_path(full, second, interact, collision, series):
-    """The fast path (views recorded when generated, likely shares queued) gives the every-view path's
-    numbers array for array wherever it applies: every fatigue 1, no attention limit, and no
-    last-view series to keep (no time series, or only neutral contents)."""
-    g, specs, inter = _case(full, second, interact, None, collision)
-    specs = [dataclasses.replace(s, model=dataclasses.replace(s.model, fatigue=1.0),
-                                 sentiment="neutral" if series else s.sentiment) for s in specs]
-    kw = dict(runs=60, seed=11, interactions=inter, collision=collision, timeseries=series)
-    fast = simulate_world(g, specs, engine="world", **kw)
-    slow = simulate_world(g, specs, engine="world_every_view", **kw)
-    for k in fast.world:
-        np.testing.assert_array_equal(fast.world[k], slow.world[k], err_msg=k)
-    for name in fast.contents:
-        a, b = fast.contents[name], slow.contents[name]
-        for part in ("metrics", "diagnostics", "timeseries"):
-            for k, v in getattr(a, part).items():
-                np.testing.assert_array_equal(v, getattr(b, part)[k], err_msg=f"{name} {part} {k}")
-        np.testing.assert_array_equal(a.attribution, b.attribution)
-        np.testing.assert_array_equal(a.reach_by_segment, b.reach_by_segment)

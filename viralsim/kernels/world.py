@@ -242,8 +242,8 @@ def _abandon(state, touched, n_touched, head, bits):
 
 
 @njit(cache=True)
-def one_world_every_view(r, key, graph, contents, seeding, world, th, buffers, head, tail, gen_count, stream,
-                         ckeys, pkeys, counters, launch, trig_t, out):
+def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail, gen_count, stream, ckeys, pkeys,
+               counters, launch, trig_t, out):
     """Simulate replicate r (key ``key``) of the world with thread ``th``'s buffers.
 
     Returns the last step with anything recorded, or -1 if the event pool overflowed (the
@@ -253,7 +253,7 @@ def one_world_every_view(r, key, graph, contents, seeding, world, th, buffers, h
     (salts, share_prob, fatigue, feed_reach, delay_cdf, delay_guide, fixed_delay, affinity, rates, sentiment,
      class_of, start_step, trig_after, trig_metric, trig_level, trig_delay) = contents
     seed_nodes, seed_indptr = seeding[0], seeding[1]
-    cross, prior, interacting, attention, collide, n_classes, step_h = world[:7]
+    cross, prior, interacting, attention, collide, n_classes, step_h = world
     state, touched, bits, pool, sh = buffers[0][th], buffers[1][th], buffers[2][th], buffers[3][th], buffers[4][th]
     metrics_out, extras_out, world_out, scratch, reach_seg_out, attribution_out = out
     series = scratch[th]
@@ -441,17 +441,14 @@ def one_world_every_view(r, key, graph, contents, seeding, world, th, buffers, h
     return _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys,
                        counters,
                        launch, trig_t, series, metrics_row, extras_row, world_row, reach_seg_row, attribution_row,
-                       segment, n, t_end, step_h, buffers[5][th])
+                       segment, n, t_end, step_h)
 
 
 @njit(cache=True)
 def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys, counters,
                 launch, trig_t, series, metrics_row, extras_row, world_row, reach_seg_row, attribution_row,
-                segment, n, t_end, step_h, okeys):
-    """Reach, funnel and world metrics from the touched users; each content's tree metrics by ``_finish``.
-
-    ``okeys``: the generated-views path's order keys (first positive and negative view in columns 1
-    and 2), or 0 rows: the every-view path's processing indices in the state row are used."""
+                segment, n, t_end, step_h):
+    """Reach, funnel and world metrics from the touched users; each content's tree metrics by ``_finish``."""
     salts, rates, sentiment = contents[0], contents[8], contents[9]
     n_contents = salts.shape[0]
     acc = np.zeros((n_contents, 12), dtype=np.int64)
@@ -483,15 +480,13 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
         if state[w, _VIEWED] == 0:
             continue
         audience += 1
-        if okeys.shape[0] > 0:
-            fp, fn, never = okeys[w, 1], okeys[w, 2], np.int64(1) << np.int64(62)
-        else:
-            fp, fn, never = np.int64(state[w, _FIRST_POS]), np.int64(state[w, _FIRST_NEG]), np.int64(_NEVER)
-        if fp != never and fn != never:
+        fp = state[w, _FIRST_POS]
+        fn = state[w, _FIRST_NEG]
+        if fp != _NEVER and fn != _NEVER:
             saw_both += 1
             if fp < fn:
                 inoculated += 1
-        elif fn != never:
+        elif fn != _NEVER:
             unanswered += 1
         last = state[w, _LAST]
         if sentiment[last] > 0:
@@ -561,3 +556,62 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
     world_row[6] = pos_last - neg_last
     world_row[7] = posted_several
     return t_end
+
+
+@njit(cache=True, parallel=True)
+def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, out, overflow, buffers):
+    """Run the replicates ``replicate_ids`` of a world in parallel (thread th: ids[th], ids[th + T], ...).
+
+    graph : (indptr, indices, segment int32)
+    contents : per content c (C = number of contents):
+        salts uint64 (C,) (0: the replicate key itself), share_prob float64 (C, steps + 1) by steps
+        since launch, fatigue (C,), feed_reach (C,), delay_cdf (C, steps), delay_guide int32 (C, G),
+        fixed_delay int64 (C,) (0: draw from delay_cdf), affinity (C, segments), rates (C, 3)
+        (engagement, click, conversion), sentiment int64 (C,) (+1, 0, -1), class_of int64 (C,)
+        (bucket class), start_step int64 (C,) (-1: triggered), trig_after, trig_metric,
+        trig_level, trig_delay int64 (C,) (after = -1: no trigger).
+    seeding : (seed_nodes, seed_indptr, seed_steps since launch, paid_steps since launch, paid_counts,
+        paid_segment, paid_indptr, seg_indptr, seg_nodes), flattened by content.
+    world : (cross (C, C), prior (C, C), interacting bool, attention int (0: unlimited), collide,
+        n_classes, step_h)
+    out : (metrics (R, C, N_METRICS), extras (R, C, N_EXTRA), world (R, N_WORLD), series
+        (R or 0, C * N_SERIES + 2, steps + 1) int32, reach_seg (R, C, segments), attribution (R, C, max seeds))
+    overflow : uint8 (R,), set for a replicate whose pool overflowed (rerun it with a larger pool).
+    buffers : (state int32 (T, n, state_columns(C)) all zero at the first call,
+        touched int32 (T, n + 1), bits uint64 (T, ceil(n / 64)) all zero, pool int32 (T, 4, cap),
+        sh int32 (T, C, 6, n))
+    """
+    n_contents = contents[0].shape[0]
+    n_steps = contents[1].shape[1] - 1
+    n_classes = world[5]
+    series = out[3]
+    head = np.empty((n_threads, n_classes, n_steps + 1), dtype=np.int32)
+    tail = np.empty((n_threads, n_classes, n_steps + 1), dtype=np.int32)
+    gen_count = np.empty((n_threads, n_steps + 2), dtype=np.int64)
+    stream = np.empty((n_threads, 1), dtype=np.uint64)
+    ckeys = np.empty((n_threads, n_contents), dtype=np.uint64)
+    pkeys = np.empty((n_threads, n_contents, 5), dtype=np.uint64)  # per content: share, paid share, reach, delay, funnel
+    counters = np.empty((n_threads, n_contents, 8), dtype=np.int64)
+    launch = np.empty((n_threads, n_contents), dtype=np.int64)
+    trig_t = np.empty((n_threads, n_contents), dtype=np.int64)
+    n_rows = n_contents * N_SERIES + 2
+    scratch = np.zeros((n_threads, n_rows, n_steps + 1), dtype=np.int32)
+    record_series = series.shape[0] > 0
+    work = (out[0], out[1], out[2], scratch, out[4], out[5])  # the thread's scratch series, not the output's
+    for th in prange(n_threads):
+        head[th, :, :] = -1
+        gen_count[th, :] = 0
+        slot = th + 0
+        while slot < replicate_ids.shape[0]:
+            r = replicate_ids[slot]
+            t_end = _one_world(r, keys[r], graph, contents, seeding, world, th, buffers, head[th], tail[th],
+                               gen_count[th], stream[th], ckeys[th], pkeys[th], counters[th], launch[th], trig_t[th],
+                               work)
+            if t_end < 0:
+                overflow[r] = 1
+                scratch[th, :, :] = 0
+            else:
+                if record_series:
+                    series[r, :, : t_end + 1] = scratch[th, :, : t_end + 1]
+                scratch[th, :, : t_end + 1] = 0
+            slot += n_threads

@@ -22,8 +22,6 @@ from ..errors import InvalidParameterError
 from ..graph.core import SocialGraph
 from ..kernels import cascade as K
 from ..kernels import world as W
-from ..kernels import world_generated as WG
-from ..kernels import world_run as WR
 from ..random import as_seed_sequence, replicate_keys
 from .params import CascadeModel, _float
 from .results import SimulationResult
@@ -40,7 +38,6 @@ COLLISIONS = ("first", "positive", "negative", "random")
 TRIGGER_METRICS = ("reach", "shares", "impressions")
 FACTOR_MAX = 100.0  # cross_share and prior_exposure are multipliers in [0, FACTOR_MAX]
 MAX_CONTENTS = W.MAX_CONTENTS
-ENGINES = ("auto", "world", "world_every_view")
 _SIGN = {"positive": 1, "neutral": 0, "negative": -1}
 
 
@@ -246,21 +243,20 @@ def simulate_world(
     Replicate i's key is the one :func:`simulate` uses; the first content draws with it, so the
     first content of two worlds (a rumour with and without a response) sees the same coins in
     replicate i until the other contents change what happens.  ``engine="world"`` runs the
-    several-contents kernel even for one content, ``"world_every_view"`` also forces its every-view
-    path where the generated-views path would apply (tests compare the two; ``pool_cap`` too).
+    several-contents kernel even for one content (tests use it; ``pool_cap`` too).
     """
     if not isinstance(graph, SocialGraph):
         raise InvalidParameterError(f"graph must be a SocialGraph; got {type(graph).__name__}")
     contents, interactions, index = _check_world(graph, contents, interactions, attention, collision)
     runs = _check_runs(runs)
     threads = check_threads(threads)
-    if engine not in ENGINES:
-        raise InvalidParameterError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    if engine not in ("auto", "world"):
+        raise InvalidParameterError(f"engine must be 'auto' or 'world'; got {engine!r}")
     ss = as_seed_sequence(seed)
     if engine == "auto" and len(contents) == 1 and contents[0].trigger is None and contents[0].start == 0.0:
         return _solo(graph, contents[0], runs, ss, threads, progress, timeseries, collision, attention)
     return _world(graph, contents, interactions, index, attention, collision, runs, ss, threads, progress,
-                  bool(timeseries), pool_cap, engine == "world_every_view")
+                  bool(timeseries), pool_cap)
 
 
 def _solo(graph, spec, runs, ss, threads, progress, timeseries, collision, attention) -> WorldResult:
@@ -305,7 +301,7 @@ def _click_sources_solo(r: SimulationResult):
 
 
 def _world(graph, contents, interactions, index, attention, collision, runs, ss, threads, progress, timeseries,
-           pool_cap, every_view=False) -> WorldResult:
+           pool_cap) -> WorldResult:
     model0 = contents[0].model
     n_steps = int(round(model0.horizon / model0.step))
     step = model0.step
@@ -382,16 +378,6 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
         cross[index[it.source], index[it.target]] = it.cross_share
         prior[index[it.source], index[it.target]] = it.prior_exposure
     interacting = bool(np.any(cross != 1.0) or np.any(prior != 1.0))
-    # the generated-views path gives the every-view path's numbers when no rule needs a view's
-    # processing moment: fatigue, attention and the last-view series over time do
-    generated = (not every_view and bool(np.all(fatigue == 1.0)) and not attention
-                 and (not timeseries or not np.any(sentiment != 0))
-                 and (n_steps + 1) * WG.ROUNDS * 64 < 2**26)
-    hi = np.ones(C)
-    for c in range(C):  # the largest interaction factor, formed as the kernel forms it, with a margin
-        for f in [*prior[:, c], *np.delete(cross[:, c], c)]:
-            hi[c] *= max(1.0, f)
-    hi *= 1.0 + 1e-9
 
     order = np.argsort(segment, kind="stable").astype(np.int32)
     seg_indptr = np.zeros(n_seg + 1, dtype=np.int64)
@@ -402,7 +388,7 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
                   sentiment, class_of, start_step, trig_after, trig_metric, trig_level, trig_delay)
     seeding_t = (seeds_flat, i64(seed_indptr), seed_steps_flat, i64(paid_steps), i64(paid_counts), i64(paid_segment),
                  i64(paid_indptr), seg_indptr, order)
-    world_t = (cross, prior, interacting, int(attention or 0), collide, n_classes, float(step), generated, hi)
+    world_t = (cross, prior, interacting, int(attention or 0), collide, n_classes, float(step))
 
     keys = replicate_keys(ss, runs)
     max_seeds = max(s.size for s in seeds_all)
@@ -426,8 +412,7 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
                 np.empty((n_threads, n + 1), dtype=np.int32),
                 np.zeros((n_threads, (n + 63) // 64), dtype=np.uint64),
                 np.empty((n_threads, 4, cap), dtype=np.int32),
-                np.empty((n_threads, C, 6, n), dtype=np.int32),
-                np.empty((n_threads, n if generated else 0, WG.ORDER_KEY_COLUMNS + C), dtype=np.int64))
+                np.empty((n_threads, C, 6, n), dtype=np.int32))
 
     out = (metrics, extras, world, series, reach_seg, attribution)
     with numba_threads(threads) as available:
@@ -441,7 +426,7 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
                 buf = buf[:3] + (np.empty((n_threads, 4, pool_cap), dtype=np.int32),) + buf[4:]
 
         def run_ids(ids, t) -> None:
-            WR.run_world(graph_t, contents_t, seeding_t, world_t, keys, ids, t, out, overflow, buf)
+            W.run_world(graph_t, contents_t, seeding_t, world_t, keys, ids, t, out, overflow, buf)
 
         run_in_batches(runs, n_threads, progress, run_ids, overflow, out, enlarge)
 
