@@ -35,7 +35,7 @@ from numba import njit, prange
 
 from .cascade import (
     _AHEAD, _NEVER, _P_DELAY, _P_FUNNEL, _P_PAID_SHARE, _P_PAID_TARGET, _P_REACH, _P_SHARE, EARNED,
-    N_SERIES, OWNED, PAID, _S_KIND, _S_REACH, _S_SHARES, _add_sharer, _clear_bits, _finish, _in_node_order,
+    N_SERIES, OWNED, PAID, _S_KIND, _S_REACH, _S_SHARES, _abandon, _add_sharer, _clear_bits, _finish, _in_node_order,
 )
 from .memory import prefetch
 from .rng import binomial_from_uniform, hash2, uniform
@@ -231,14 +231,6 @@ def _factor(prior_mask, posted_mask, c, prior, cross, n_contents):
         if a != c and (posted_mask >> a) & 1:
             f *= cross[a, c]
     return f
-
-
-@njit(cache=True)
-def _abandon(state, touched, n_touched, head, bits):
-    for i in range(n_touched):
-        state[touched[i], _STAMP] = 0
-    _clear_bits(touched, n_touched, bits)
-    head[:, :] = -1
 
 
 @njit(cache=True)
@@ -451,10 +443,12 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
     """Reach, funnel and world metrics from the touched users; each content's tree metrics by ``_finish``."""
     salts, rates, sentiment = contents[0], contents[8], contents[9]
     n_contents = salts.shape[0]
+    # per content: reach (all, owned, paid, earned), views, earned views, clicks, earned clicks,
+    # conversions, earned conversions, non-earned clicks, paid clicks
     acc = np.zeros((n_contents, 12), dtype=np.int64)
     p_no_conv_log = np.empty(n_contents)  # log P(a click does not convert), per content
     for c in range(n_contents):
-        p_no_conv_log[c] = math.log1p(-rates[c, 2]) if rates[c, 2] < 1.0 else -np.inf  # reach (all, owned, paid, earned), views, funnel, clicks by source
+        p_no_conv_log[c] = math.log1p(-rates[c, 2]) if rates[c, 2] < 1.0 else -np.inf
     by_segment = reach_seg_row.shape[1] > 1
     if n_touched * 16 > n:
         _in_node_order(touched, bits)
