@@ -360,3 +360,32 @@ def test_file_paths_resolve_against_the_file_that_writes_them(tmp_path):
     (tmp_path / "edges.txt").write_text("0 1\n")
     moved = load_scenario(child, ["audience.file=edges.txt"])  # --set paths are relative to the working folder
     assert moved.audience.file == (tmp_path / "edges.txt").resolve()
+
+
+def test_overrides_reach_into_a_list_of_sections_by_position_or_by_name():
+    """The response-time what-if from the command line: --set contents[response].trigger.response_time=6h."""
+    path = Path(__file__).parent.parent / "scenarios" / "rumour_response_2h.yaml"
+    by_name = load_scenario(path, ["contents[response].trigger.response_time=6h"])
+    by_position = load_scenario(path, ["contents[0].trigger.response_time=30m", "interactions[1].cross_share=0.2"])
+    assert by_name.contents[0].trigger.response_h == 6.0
+    assert by_position.contents[0].trigger.response_h == 0.5
+    assert [i.cross_share for i in by_position.interactions] == [1.0, 0.2]
+    assert by_name.contents[0].content.stickiness == 0.04  # the rest of the item is kept
+    assert str(by_name.where_of("contents[0].trigger.response_time")).startswith("--set contents[response]")
+
+    assert error_of(path, ["contents[0].trigger.response_time=-1h"]).endswith(
+        "(--set contents[0].trigger.response_time=-1h)")
+    assert error_of(path, ["contents[2].trigger.response_time=6h"]) == (
+        "--set contents[2].trigger.response_time=6h: contents[2]: contents has 1 item(s) in this scenario "
+        "(positions 0 to 0)")
+    assert error_of(path, ["contents[reply].start=1h"]) == (
+        "--set contents[reply].start=1h: contents has no item named 'reply' (names: response)")
+    assert error_of(path, ["contents[rumour].start=1h"]).startswith(
+        "--set contents[rumour].start=1h: 'rumour' is the main content, set it under content.")
+    assert error_of(path, ["contents.trigger.response_time=6h"]).startswith(
+        "--set contents.trigger: contents is a list; name an item as contents[0].trigger (by position)")
+    assert error_of(path, ["contents[0].trigger.delay=6h"]) == (
+        "--set contents[0].trigger.delay: unknown key; allowed: after, when, response_time")
+    assert error_of(path, ["content[0].name=x"]) == "--set content[0]: only a list of sections takes [index] or [name]"
+    assert error_of(path, ["contents[0]=x"]).startswith("--set contents[0]: name a key inside the item")
+    assert "expected key.path=value" in error_of(path, ["contents[.start=1h"])

@@ -73,7 +73,8 @@ def _add_override_args(p: argparse.ArgumentParser, *, seed_help: str) -> None:
     p.add_argument("--runs", type=int, metavar="N", help="Monte Carlo replicates (overrides the file's runs)")
     p.add_argument("--seed", type=int, metavar="S", help=seed_help)
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
-                   help="override a scenario key, e.g. --set content.stickiness=0.05 (repeatable)")
+                   help="override a scenario key, e.g. --set content.stickiness=0.05 or, for an item of a "
+                        "list, --set contents[response].trigger.response_time=6h (repeatable)")
 
 
 def register(sub) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from ..errors import ScenarioError
-from .schema import Where, join, lookup
+from .schema import ItemName, Where, _is_name, join, lookup, split_key_path
 
 __all__ = ["MAX_BYTES", "MAX_YAML_NODES", "MAX_DEPTH", "MAX_EXTENDS", "read_document", "resolve_document",
            "parse_override", "RawScenario"]
@@ -278,20 +278,23 @@ def _unwrap_manifest(data: dict, where: dict[str, Where]) -> dict:
     return copy.deepcopy(scenario)
 
 
-def parse_override(text: str) -> tuple[list[str], Any, str]:
+def parse_override(text: str) -> tuple[list, Any, str]:
     """``"content.stickiness=0.05"`` -> (path parts, value, flag text).
 
+    An item of a list of sections is named by position or by name:
+    ``contents[0].trigger.response_time=6h`` or ``contents[response].trigger.response_time=6h``.
     The value is converted by the key's declared type, never guessed: text keys (names,
     durations, paths, options) take the text as written; numbers, booleans, lists and mappings
     are read as a YAML scalar or flow value (same safety rules as files) and then validated.
     """
     flag = f"--set {text}"
+    example = "e.g. --set content.stickiness=0.05 or --set contents[0].trigger.response_time=6h"
     if "=" not in text:
-        raise ScenarioError(f"{flag}: expected key.path=value, e.g. --set content.stickiness=0.05")
+        raise ScenarioError(f"{flag}: expected key.path=value, {example}")
     key_text, value_text = text.split("=", 1)
-    parts = key_text.strip().split(".")
-    if not all(parts):
-        raise ScenarioError(f"{flag}: expected key.path=value, e.g. --set content.stickiness=0.05")
+    parts = split_key_path(key_text)
+    if parts is None:
+        raise ScenarioError(f"{flag}: expected key.path=value, {example}")
     key = lookup(parts)
     if key is not None and key.kind in ("str", "duration", "path") and value_text.strip() != "null":
         return parts, value_text.strip(), flag
@@ -299,21 +302,60 @@ def parse_override(text: str) -> tuple[list[str], Any, str]:
     return parts, value, flag
 
 
+def _item_name(item: Any) -> str | None:
+    """The name an item of a list of sections goes by: its ``name``, or its content's name."""
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get("name"), str):
+        return item["name"]
+    content = item.get("content")
+    return content.get("name") if isinstance(content, dict) and isinstance(content.get("name"), str) else None
+
+
+def _select(items: list, selector: int | str, path: str, flag: str) -> int:
+    """The index of the item ``selector`` (a position or an :class:`ItemName`) names in ``items``."""
+    if isinstance(selector, ItemName):
+        names = [_item_name(item) for item in items]
+        if selector in names:
+            return names.index(selector)
+        have = ", ".join(n for n in names if n) or "none"
+        raise ScenarioError(f"{flag}: {path} has no item named {selector!r} (names: {have})")
+    if not 0 <= selector < len(items):
+        raise ScenarioError(f"{flag}: {path}[{selector}]: {path} has {len(items)} item(s) in this scenario "
+                            f"(positions 0 to {len(items) - 1})" if items else f"{flag}: {path} is empty in this "
+                            "scenario")
+    return selector
+
+
 def apply_overrides(raw: RawScenario, overrides) -> RawScenario:
     """Apply ``--set`` overrides (in order) to a merged document."""
     for item in overrides:
         parts, value, flag = parse_override(item) if isinstance(item, str) else item
-        node = raw.data
+        node: Any = raw.data
         path = ""
-        for part in parts[:-1]:
-            path = join(path, part)
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif not isinstance(child, dict):
-                raise ScenarioError(f"{flag}: {path} is not a mapping in this scenario")
+        for part, following in zip(parts[:-1], parts[1:]):
+            if _is_name(part):
+                child = node.get(part)
+                path = join(path, part)
+                if not _is_name(following):
+                    if not isinstance(child, list):
+                        raise ScenarioError(f"{flag}: {path} is not a list in this scenario")
+                elif child is None:
+                    child = node[part] = {}
+                elif not isinstance(child, dict):
+                    raise ScenarioError(f"{flag}: {path} is not a mapping in this scenario")
+            else:
+                main = raw.data.get("content")
+                if path == "contents" and isinstance(main, dict) and part == main.get("name"):
+                    raise ScenarioError(f"{flag}: {part!r} is the main content, set it under content. "
+                                        f"(e.g. --set content.stickiness=0.1); contents lists the others")
+                index = _select(node, part, path, flag)
+                path = join(path, index)
+                child = node[index]
+                if not isinstance(child, dict):
+                    raise ScenarioError(f"{flag}: {path} is not a mapping in this scenario")
             node = child
-        full = ".".join(parts)
+        full = join(path, parts[-1])
         _drop(raw.where, full)
         _drop(raw.origin_dir, full)
         if value is None:

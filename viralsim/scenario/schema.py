@@ -622,27 +622,80 @@ def check_section(section: Section, data: Any, path: str, where_of: Callable[[st
     return out
 
 
-def lookup(parts: list[str]) -> Key | None:
-    """The key at a dotted path (for ``--set``); ``None`` inside free-form mappings.
+def lookup(parts: list) -> Key | None:
+    """The key at a path (for ``--set``); ``None`` inside free-form mappings.
 
-    Raises ScenarioError naming the nearest valid key when the path does not exist.
+    ``parts`` are key names, and after a list of sections an item selector: an int (the index)
+    or an :class:`ItemName` (the item with that name).  Raises ScenarioError naming the nearest
+    valid key when the path does not exist.
     """
     section = TOP
-    for i, part in enumerate(parts):
+    i = 0
+    shown = ""
+    while i < len(parts):
+        part = parts[i]
+        if not _is_name(part):
+            raise ScenarioError(f"--set {shown}{item_text(part)}: only a list of sections takes [index] or [name]")
         key = section.keys_by_name.get(part)
+        shown = join(shown, part)
         if key is None:
-            where = ".".join(parts[: i + 1])
-            raise ScenarioError(f"--set {where}: unknown key{suggest(part, section.keys_by_name)}")
+            raise ScenarioError(f"--set {shown}: unknown key{suggest(part, section.keys_by_name)}")
         if i == len(parts) - 1:
             return key
         if key.kind == "mapping":
             return None
+        if key.kind == "sections":
+            if _is_name(parts[i + 1]):
+                raise ScenarioError(f"--set {shown}.{parts[i + 1]}: {shown} is a list; name an item as "
+                                    f"{shown}[0].{parts[i + 1]} (by position) or {shown}[name].{parts[i + 1]} "
+                                    "(by its name), or set the list whole")
+            shown += item_text(parts[i + 1])
+            if i + 1 == len(parts) - 1:
+                raise ScenarioError(f"--set {shown}: name a key inside the item, e.g. {shown}."
+                                    f"{key.section.keys[0].name}")
+            section = key.section
+            i += 2
+            continue
         if key.kind != "section":
-            kind = "a list (set it whole, e.g. --set 'audience.segments=[...]')" if key.kind in ("sections", "ids") \
+            kind = "a list (set it whole, e.g. --set 'audience.segments=[...]')" if key.kind == "ids" \
                 else f"{key.describe()}, not a section"
-            raise ScenarioError(f"--set {'.'.join(parts[: i + 1])}: is {kind}")
+            raise ScenarioError(f"--set {shown}: is {kind}")
         section = key.section
+        i += 1
     return None  # pragma: no cover
+
+
+class ItemName(str):
+    """An item of a list of sections selected by its name (``contents[response]``)."""
+
+
+def _is_name(part) -> bool:
+    """A key name in a path, as opposed to an item selector."""
+    return isinstance(part, str) and not isinstance(part, ItemName)
+
+
+def item_text(selector: int | str) -> str:
+    return f"[{selector}]"
+
+
+_SELECTOR = re.compile(r"\[([^\[\]]*)\]")
+
+
+def split_key_path(text: str) -> list | None:
+    """``"contents[1].trigger.response_time"`` -> ``["contents", 1, "trigger", "response_time"]``
+    (``[name]`` gives an :class:`ItemName`); ``None`` when the text is not a key path."""
+    parts: list = []
+    for piece in text.strip().split("."):
+        m = re.fullmatch(r"([^\[\]]+)((?:\[[^\[\]]*\])*)", piece)
+        if m is None:
+            return None
+        parts.append(m.group(1).strip())
+        for sel in _SELECTOR.findall(m.group(2)):
+            sel = sel.strip()
+            if not sel:
+                return None
+            parts.append(int(sel) if re.fullmatch(r"-?\d+", sel) else ItemName(sel))
+    return parts if all(p != "" for p in parts) else None
 
 
 def all_key_paths() -> list[str]:
