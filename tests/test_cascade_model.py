@@ -285,3 +285,29 @@ def test_a_longer_horizon_changes_nothing_once_cascades_are_over(ba_graph):
     assert short.metrics["depth"].max() < 150
     for name in ("reach", "shares", "impressions", "depth", "structural_virality", "k_factor"):
         np.testing.assert_array_equal(short.metrics[name], long.metrics[name], err_msg=name)
+
+
+@pytest.mark.parametrize("model", [ThresholdModel(rule="count", threshold=1.0, horizon=12.0),
+                                   CascadeModel.independent_cascade(1.0, horizon=12.0)],
+                         ids=["threshold", "ic"])
+def test_a_cascade_as_deep_as_the_horizon_has_exact_tree_metrics_on_any_thread_count(model):
+    """A chain 0 -> 1 -> ... -> 30 with certain shares is 12 generations deep at the horizon: one
+    offspring per poster (k_factor exactly 1) in every run, on 1 and 2 threads.  The generation
+    counts once had n_steps entries inside the parallel kernel, and such a cascade read past them."""
+    chain = SocialGraph.from_arcs(31, np.arange(30), np.arange(1, 31), directed=True)
+    results = [simulate(chain, model, [0], runs=300, seed=2, threads=t) for t in (1, 2)]
+    for res in results:
+        np.testing.assert_array_equal(res.metrics["depth"], np.full(300, 12.0))
+        np.testing.assert_array_equal(res.metrics["k_factor"], np.ones(300))
+    assert_same_results(*results)
+
+
+def test_threshold_cascades_reaching_the_horizon_give_the_same_numbers_on_1_and_2_threads():
+    """The case that exposed the short generation counts: on 2 threads one run's k_factor was 1e12."""
+    from viralsim.graph import barabasi_albert
+    graph = barabasi_albert(3000, 4, seed=1)
+    model = ThresholdModel(rule="fraction", threshold=None, horizon=40.0)
+    one, two = (simulate(graph, model, [1, 2, 3, 50], runs=300, seed=3, threads=t) for t in (1, 2))
+    assert one.metrics["depth"].max() == 40  # some runs are as deep as the horizon
+    assert np.nanmax(one.metrics["k_factor"]) < 10
+    assert_same_results(one, two)

@@ -122,13 +122,14 @@ def kernel_calls(monkeypatch):
     def spy(*args):
         a = dict(zip(params, args))
         original(*args)
-        if a["full_feed"]:
+        rules = a["rules"]
+        if rules.full_feed:
             path = "full"
-        elif a["mode"] == K.MODE_THRESHOLD:
+        elif rules.mode == K.MODE_THRESHOLD:
             path = "threshold"
         else:
-            path = "queue" if a["queue_all"] else "fast"
-        calls.append((path, int(a["overflow"].sum())))
+            path = "queue" if rules.queue_all else "fast"
+        calls.append((path, int(a["out"].overflow.sum())))
 
     monkeypatch.setattr(K, "run_replicates", spy)
     return calls

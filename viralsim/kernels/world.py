@@ -33,10 +33,13 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .cascade import (
-    _AHEAD, _NEVER, _P_DELAY, _P_FUNNEL, _P_PAID_SHARE, _P_PAID_TARGET, _P_REACH, _P_SHARE, EARNED,
-    N_SERIES, OWNED, PAID, _S_KIND, _S_REACH, _S_SHARES, _abandon, _add_sharer, _clear_bits, _finish, _in_node_order,
+from .buffers import abandon, clear_bits, in_node_order, thread_scratch
+from .layout import (
+    _AHEAD, _NEVER, _P_DELAY, _P_FUNNEL, _P_PAID_SHARE, _P_PAID_TARGET, _P_REACH, _P_SHARE, _S_KIND, _S_REACH, _S_SHARES,
+    EARNED, N_SERIES, N_TALLY, OWNED, PAID, T_ARCS_TRAVERSED, T_CLICKS, T_CLICKS_EARNED, T_CONVERSIONS,
+    T_CONVERSIONS_EARNED, T_FROM_SEED_GEN1, T_REACH, T_REACH_OWNED, T_SEED_POSTS, T_SHARERS, T_VIEWS, T_VIEWS_EARNED,
 )
+from .tree import add_sharer, finish
 from .memory import prefetch
 from .rng import binomial_from_uniform, hash2, uniform
 
@@ -58,6 +61,10 @@ TRIGGER_IMPRESSIONS = 2
 
 _P_COLLIDE = 11
 _P_CLICK_SOURCE = 12
+
+# end-of-run tallies beyond the cascade kernel's: clicks not from earned views, and of those from paid views
+_A_OTHER_CLICKS = N_TALLY
+_A_PAID_CLICKS = N_TALLY + 1
 
 # user columns of a state row
 _STAMP = 0
@@ -376,14 +383,11 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                         if not shared:
                             continue
                     # ---- v posts content c at step t
-                    sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub = sh[c, 0], sh[c, 1], sh[c, 2], sh[c, 3], \
-                        sh[c, 4], sh[c, 5]
                     post_kind = OWNED if seed_post else EARNED
                     s = counters[c, 7]
                     counters[c, 7] = s + 1
                     state[v, b + _C_SHARER] = s
-                    counters[c, 5] += _add_sharer(sh_node, sh_parent, sh_seed, sh_root, sh_gen, sh_sub, s, v, parent,
-                                                  seed_idx, seed_post)
+                    counters[c, 5] += add_sharer(sh[c], s, v, parent, seed_idx, seed_post)
                     state[v, _POSTED] |= 1 << c
                     a0 = indptr[v]
                     a1 = indptr[v + 1]
@@ -417,7 +421,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                         if tv > n_steps:
                             continue
                         if top == cap:
-                            _abandon(state, touched, n_touched, head, bits)
+                            abandon(state, touched, n_touched, head, bits)
                             return -1
                         n_touched = _touch(state, w, stamp, n_contents, touched, n_touched, bits)
                         top = _push(head, tail, pool, top, cl, tv, w, s, c, post_kind)
@@ -440,20 +444,19 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
 def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys, counters,
                 launch, trig_t, series, metrics_row, extras_row, world_row, reach_seg_row, attribution_row,
                 segment, n, t_end, step_h):
-    """Reach, funnel and world metrics from the touched users; each content's tree metrics by ``_finish``."""
+    """Reach, funnel and world metrics from the touched users; each content's tree metrics by ``.tree.finish``."""
     salts, rates, sentiment = contents[0], contents[8], contents[9]
     n_contents = salts.shape[0]
-    # per content: reach (all, owned, paid, earned), views, earned views, clicks, earned clicks,
-    # conversions, earned conversions, non-earned clicks, paid clicks
-    acc = np.zeros((n_contents, 12), dtype=np.int64)
+    # per content: the cascade kernel's tallies, then non-earned clicks and paid clicks
+    acc = np.zeros((n_contents, _A_PAID_CLICKS + 1), dtype=np.int64)
     p_no_conv_log = np.empty(n_contents)  # log P(a click does not convert), per content
     for c in range(n_contents):
         p_no_conv_log[c] = math.log1p(-rates[c, 2]) if rates[c, 2] < 1.0 else -np.inf
     by_segment = reach_seg_row.shape[1] > 1
     if n_touched * 16 > n:
-        _in_node_order(touched, bits)
+        in_node_order(touched, bits)
     else:
-        _clear_bits(touched, n_touched, bits)
+        clear_bits(touched, n_touched, bits)
     audience = 0
     saw_both = 0
     inoculated = 0
@@ -492,17 +495,17 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
             nv = state[w, b + _C_VIEWS]
             if nv == 0:
                 continue
-            acc[c, 0] += 1
+            acc[c, T_REACH] += 1
             fk = state[w, b + _C_FIRST_KIND]
-            acc[c, 1 + fk] += 1
+            acc[c, T_REACH_OWNED + fk] += 1
             series[c * N_SERIES + _S_REACH, state[w, b + _C_FIRST_T]] += 1
             if by_segment:
                 reach_seg_row[c, segment[w]] += 1
             if fk == EARNED and state[w, b + _C_FIRST_SEED] >= 0:
                 attribution_row[c, state[w, b + _C_FIRST_SEED]] += 1
             ne = state[w, b + _C_EARNED]
-            acc[c, 4] += nv
-            acc[c, 5] += ne
+            acc[c, T_VIEWS] += nv
+            acc[c, T_VIEWS_EARNED] += ne
             click_rate = rates[c, 1]
             conversion_rate = rates[c, 2]
             if click_rate > 0.0:
@@ -511,36 +514,38 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
                 ce = binomial_from_uniform(uniform(k_funnel, ctr3), ne, click_rate) if ne > 0 else 0
                 co = binomial_from_uniform(uniform(k_funnel, ctr3 + 1), nv - ne, click_rate) if nv > ne else 0
                 cc = ce + co
-                acc[c, 6] += cc
-                acc[c, 7] += ce
+                acc[c, T_CLICKS] += cc
+                acc[c, T_CLICKS_EARNED] += ce
                 # which of the co non-earned clicks came from paid views: drawn without replacement
                 left = nv - ne
                 left_paid = state[w, b + _C_PAID]
                 kw = hash2(hash2(ckeys[c], _P_CLICK_SOURCE), w)
                 for j in range(co):
                     if uniform(kw, j) * left < left_paid:
-                        acc[c, 11] += 1
+                        acc[c, _A_PAID_CLICKS] += 1
                         left_paid -= 1
                     left -= 1
-                acc[c, 10] += co
+                acc[c, _A_OTHER_CLICKS] += co
                 if cc > 0 and conversion_rate > 0.0:
                     if uniform(k_funnel, ctr3 + 2) < -math.expm1(cc * p_no_conv_log[c]):
-                        acc[c, 8] += 1
+                        acc[c, T_CONVERSIONS] += 1
                         if fk == EARNED:
-                            acc[c, 9] += 1
+                            acc[c, T_CONVERSIONS_EARNED] += 1
     dummy_nodes = np.zeros((2, 0), dtype=np.int64)
     for c in range(n_contents):
         if not by_segment:
-            reach_seg_row[c, 0] += acc[c, 0]
-        _finish(ckeys[c], stream, rates[c, 0], step_h, t_end, series[c * N_SERIES: (c + 1) * N_SERIES], gen_count,
-                dummy_nodes, False, sh[c, 0], sh[c, 1], sh[c, 3], sh[c, 4], sh[c, 5], counters[c, 7], counters[c, 4],
-                counters[c, 5], counters[c, 3], acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3], acc[c, 4], acc[c, 5],
-                acc[c, 6], acc[c, 7], acc[c, 8], acc[c, 9], metrics_row[c])
+            reach_seg_row[c, 0] += acc[c, T_REACH]
+        acc[c, T_SHARERS] = counters[c, 7]
+        acc[c, T_SEED_POSTS] = counters[c, 4]
+        acc[c, T_FROM_SEED_GEN1] = counters[c, 5]
+        acc[c, T_ARCS_TRAVERSED] = counters[c, 3]
+        finish(ckeys[c], stream, rates[c, 0], step_h, t_end, series[c * N_SERIES: (c + 1) * N_SERIES], gen_count,
+               dummy_nodes, False, sh[c], acc[c], metrics_row[c])
         extras_row[c, 0] = launch[c] * step_h if 0 <= launch[c] <= series.shape[1] - 1 else np.nan
         extras_row[c, 1] = trig_t[c] * step_h if trig_t[c] >= 0 else np.nan
         extras_row[c, 2] = counters[c, 6]
-        extras_row[c, 3] = acc[c, 10] - acc[c, 11]
-        extras_row[c, 4] = acc[c, 11]
+        extras_row[c, 3] = acc[c, _A_OTHER_CLICKS] - acc[c, _A_PAID_CLICKS]
+        extras_row[c, 4] = acc[c, _A_PAID_CLICKS]
     world_row[0] = audience
     world_row[1] = saw_both
     world_row[2] = inoculated
@@ -579,10 +584,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     n_steps = contents[1].shape[1] - 1
     n_classes = world[5]
     series = out[3]
-    head = np.empty((n_threads, n_classes, n_steps + 1), dtype=np.int32)
-    tail = np.empty((n_threads, n_classes, n_steps + 1), dtype=np.int32)
-    gen_count = np.empty((n_threads, n_steps + 2), dtype=np.int64)
-    stream = np.empty((n_threads, 1), dtype=np.uint64)
+    head, tail, gen_count, stream = thread_scratch(n_threads, n_classes, n_steps)
     ckeys = np.empty((n_threads, n_contents), dtype=np.uint64)
     pkeys = np.empty((n_threads, n_contents, 5), dtype=np.uint64)  # per content: share, paid share, reach, delay, funnel
     counters = np.empty((n_threads, n_contents, 8), dtype=np.int64)
@@ -593,8 +595,6 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     record_series = series.shape[0] > 0
     work = (out[0], out[1], out[2], scratch, out[4], out[5])  # the thread's scratch series, not the output's
     for th in prange(n_threads):
-        head[th, :, :] = -1
-        gen_count[th, :] = 0
         slot = th + 0
         while slot < replicate_ids.shape[0]:
             r = replicate_ids[slot]

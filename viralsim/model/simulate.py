@@ -293,19 +293,22 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
                 "pool": [np.empty((n_threads, cap), dtype=np.int32) for _ in range(3)],
                 "sh": np.empty((n_threads, 6, n), dtype=np.int32)}
 
+    graph_in = K.CascadeGraph(graph.indptr, graph.indices, in_degree, segment)
+    seeding = K.Seeding(seeds, seed_steps, bool(random_seed), paid_steps, paid_counts, paid_segment, seg_indptr, order)
+    rules = K.Rules(
+        mode=K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, queue_all=bool(queue_all), full_feed=full_feed,
+        share_prob_by_step=share_prob, affinity=affinity, unit_affinity=bool(np.all(affinity == 1.0)),
+        fatigue=float(fatigue), feed_reach=float(model.feed_reach), delay_cdf=delay_cdf, delay_guide=delay_guide,
+        step_h=float(model.step), fixed_delay_steps=fixed_delay, threshold_rule=threshold_rule,
+        threshold_value=float(threshold_value), engagement_rate=float(model.engagement_rate),
+        click_rate=float(model.click_rate), conversion_rate=float(model.conversion_rate),
+        stop_after_sharers=int(stop_after_sharers))
+
     def run_ids(ids: np.ndarray, buf: dict, n_threads: int) -> None:
         node_counts = np.zeros((n_threads, 2, graph.n_nodes if node_stats else 0), dtype=np.int64)
-        K.run_replicates(
-            graph.indptr, graph.indices, in_degree, segment, affinity, seeds, seed_steps, random_seed,
-            paid_steps, paid_counts, paid_segment, seg_indptr, order,
-            keys, ids, n_threads,
-            K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, bool(queue_all), share_prob, float(fatigue),
-            float(model.feed_reach), delay_cdf, delay_guide, float(model.step), fixed_delay,
-            threshold_rule, float(threshold_value),
-            float(model.engagement_rate), float(model.click_rate), float(model.conversion_rate),
-            int(stop_after_sharers), full_feed, metrics, series, reach_seg, attribution, node_counts, overflow,
-            buf["state"], buf["touched"], buf["bits"], *buf["pool"], buf["sh"],
-        )
+        K.run_replicates(graph_in, seeding, rules, keys, ids, n_threads,
+                         K.Outputs(metrics, series, reach_seg, attribution, node_counts, overflow),
+                         K.Buffers(buf["state"], buf["touched"], buf["bits"], *buf["pool"], buf["sh"]))
         node_counts_total[...] += node_counts.sum(axis=0)
 
     with numba_threads(threads) as available:
