@@ -88,14 +88,13 @@ def record_view(state, w, tv, kind, seed_idx, series_row):
 
 
 @njit(cache=True)
-def push(q, top, t, v, src):
-    """Append event (v, src) to the FIFO bucket of step t of the event queue ``q`` (head, tail,
-    pool_node, pool_src, pool_next); return the new pool top.
+def push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
+    """Append event (v, src) to the FIFO bucket of step t; return the new pool top.
 
     ``src`` is the sharer index of the poster whose post v views (>= 0), ``-1 - i`` for seed i's
-    own post, or ``-1 - n_seeds - j`` for paid impression j.
+    own post, or ``-1 - n_seeds - j`` for paid impression j.  (Arrays, not a tuple of them: in a
+    hot loop numba reference-counts what it takes out of a tuple, and that cost 20-50%.)
     """
-    head, tail, pool_node, pool_src, pool_next = q
     pool_node[top] = v
     pool_src[top] = src
     pool_next[top] = -1

@@ -27,13 +27,15 @@ Per-thread buffers are reused across replicates without an O(n) reset: node stat
 only when its stamp equals the replicate's stamp (``replicate index + 1``), and end-of-run work
 walks the list of touched nodes, so each replicate costs O(touched + arcs traversed + steps).
 
-A replicate runs in phases, one helper each: the seeds' posts are queued (:func:`_queue_seeds`),
-paid impressions are placed (:func:`_place_paid`), the calendar is drained step by step (each
-view decided by :func:`_decide`, each post fanned out to the poster's followers by
-:func:`_fan_out`), and the touched users give reach and the funnel (:func:`_reach_and_funnel`);
-:func:`.tree.finish` turns the tallies and the sharer list into the metrics row.  The
-full-feed path (:mod:`.full_feed`) replaces the per-user rows by two bitmaps.  The inputs come
-in the structures of :mod:`.layout`.
+A replicate runs in phases: the seeds' posts are queued (:func:`_queue_seeds`), paid
+impressions are placed (:func:`_place_paid`), the calendar is drained step by step (each view
+decided by :func:`_decide`, each post fanned out to the poster's followers in the loop itself),
+and the touched users give reach and the funnel (:func:`_reach_and_funnel`); :func:`.tree.finish`
+turns the tallies and the sharer list into the metrics row.  The full-feed path
+(:mod:`.full_feed`) replaces the per-user rows by two bitmaps.  The inputs come in the
+structures of :mod:`.layout`, unpacked once per replicate: in the event loop numba would
+reference-count every array taken out of a tuple, and a call passing many arrays is not free
+either (both measured: 20-100% slower), so the fan-out loop stays in the event loop.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def _queue_seeds(key, seeding, n, n_steps, state, stamp, aux0, touched, bits, q)
     """Reserve the seeds (they post their own content once, never share others') and queue their
     posts; returns (pool top, touched count)."""
     seeds, seed_steps = seeding.seeds, seeding.seed_steps
+    head, tail, pool_node, pool_src, pool_next = q
     n_touched = 0
     top = 0
     for i in range(seeds.shape[0]):
@@ -69,7 +72,7 @@ def _queue_seeds(key, seeding, n, n_steps, state, stamp, aux0, touched, bits, q)
         n_touched = touch(state, v, stamp, aux0, touched, n_touched, bits)
         state[v, _SHARER] = -2
         if seed_steps[i] <= n_steps:
-            top = push(q, top, seed_steps[i], v, -1 - i)
+            top = push(head, tail, pool_node, pool_src, pool_next, top, seed_steps[i], v, -1 - i)
     return top, n_touched
 
 
@@ -80,6 +83,8 @@ def _place_paid(key, seeding, rules, segment, n, state, stamp, fast, aux0, touch
     recorded now; a share chance queued as for an organic view.  Returns (top, touched, last step)."""
     k_ptarget = hash2(key, _P_PAID_TARGET)
     k_pshare = hash2(key, _P_PAID_SHARE)
+    head, tail, pool_node, pool_src, pool_next = q
+    share_prob, affinity = rules.share_prob_by_step, rules.affinity
     n_seeds = seeding.seeds.shape[0]
     seg_indptr, seg_nodes = seeding.seg_indptr, seeding.seg_nodes
     t_hi = 0
@@ -101,28 +106,29 @@ def _place_paid(key, seeding, rules, segment, n, state, stamp, fast, aux0, touch
             if state[w, _SHARER] == -1:
                 if fast:
                     if tv < state[w, _AUX]:
-                        if uniform(k_pshare, jj) < rules.share_prob_by_step[tv] * rules.affinity[segment[w]]:
+                        if uniform(k_pshare, jj) < share_prob[tv] * affinity[segment[w]]:
                             state[w, _AUX] = tv
-                            top = push(q, top, tv, w, -1 - n_seeds - jj)
+                            top = push(head, tail, pool_node, pool_src, pool_next, top, tv, w, -1 - n_seeds - jj)
                 else:
-                    top = push(q, top, tv, w, -1 - n_seeds - jj)
+                    top = push(head, tail, pool_node, pool_src, pool_next, top, tv, w, -1 - n_seeds - jj)
             jj += 1
     return top, n_touched, t_hi
 
 
 @njit(cache=True, inline="always")
-def _decide(rules, graph, state, v, src, t, n, n_seeds, fast, sh, k_share, k_pshare, k_thr):
+def _decide(mode, fast, share_prob, affinity, segment, fatigue, threshold_rule, threshold_value, in_degree, state, v,
+            src, t, n, n_seeds, sh_node, k_share, k_pshare, k_thr):
     """Whether user v shares on this view (``src``: the post's sharer index, or a paid impression)."""
     if fast:
         return True  # only successful views were queued
-    if rules.mode == MODE_CASCADE:
+    if mode == MODE_CASCADE:
         k = state[v, _AUX] + 1
         state[v, _AUX] = k
-        p = rules.share_prob_by_step[t] * rules.affinity[graph.segment[v]]
-        if rules.fatigue != 1.0:
-            p *= math.pow(rules.fatigue, k - 1)
+        p = share_prob[t] * affinity[segment[v]]
+        if fatigue != 1.0:
+            p *= math.pow(fatigue, k - 1)
         if src >= 0:
-            coin = uniform(k_share, np.int64(sh[SH_NODE, src]) * n + v)
+            coin = uniform(k_share, np.int64(sh_node[src]) * n + v)
         else:
             coin = uniform(k_pshare, -1 - n_seeds - src)
         return coin < p
@@ -130,78 +136,27 @@ def _decide(rules, graph, state, v, src, t, n, n_seeds, fast, sh, k_share, k_psh
         return False  # paid views do not count towards a threshold
     c = state[v, _AUX] + 1
     state[v, _AUX] = c
-    in_degree = graph.in_degree[v]
-    if rules.threshold_value < 0.0:
+    if threshold_value < 0.0:
         u01 = uniform(k_thr, v)
-        if rules.threshold_rule == RULE_FRACTION:
-            return c >= (1.0 - u01) * in_degree
-        return c >= 1 + np.int64(u01 * in_degree)
-    if rules.threshold_rule == RULE_FRACTION:
-        return c >= rules.threshold_value * in_degree
-    return c >= rules.threshold_value
+        if threshold_rule == RULE_FRACTION:
+            return c >= (1.0 - u01) * in_degree[v]
+        return c >= 1 + np.int64(u01 * in_degree[v])
+    if threshold_rule == RULE_FRACTION:
+        return c >= threshold_value * in_degree[v]
+    return c >= threshold_value
 
 
-@njit(cache=True)
-def _fan_out(v, s, t, kind, seed_idx, graph, rules, fast, n, n_steps, k_reach, k_delay, k_share, state, stamp, aux0,
-             touched, n_touched, bits, q, top, series_row, t_hi):
-    """User v (sharer s) posts at step t: each follower's view (feed-reach coin, delay) is recorded
-    and, on the fast path, its share coin tossed.  Returns (top, touched, last step), top -1 when the
-    pool is full (the replicate is abandoned; the caller reruns it with a larger pool)."""
-    indptr, indices, segment = graph.indptr, graph.indices, graph.segment
-    share_prob, delay_cdf, delay_guide = rules.share_prob_by_step, rules.delay_cdf, rules.delay_guide
-    feed_reach = rules.feed_reach
-    fixed_delay_steps = rules.fixed_delay_steps
-    cap = q[2].shape[0]
-    a0 = indptr[v]
-    a1 = indptr[v + 1]
-    for a in range(a0, min(a0 + _AHEAD, a1)):  # followers' rows, _AHEAD arcs ahead
-        prefetch(state, indices[a])
-    for a in range(a0, a1):
-        if a + _AHEAD < a1:
-            prefetch(state, indices[a + _AHEAD])
-        w = np.int64(indices[a])
-        ctr = np.int64(v) * n + w
-        if feed_reach < 1.0:
-            if uniform(k_reach, ctr) >= feed_reach:
-                continue
-        if fixed_delay_steps > 0:
-            d = fixed_delay_steps
-        else:
-            # inverse CDF of the discretised delay: one uniform, an indexed search (Chen & Asau):
-            # the guide points at or below the answer, searchsorted(delay_cdf, u01, side="right")
-            u01 = uniform(k_delay, ctr)
-            if u01 >= delay_cdf[n_steps - 1]:
-                continue  # the view would come after the horizon
-            i = delay_guide[np.int64(u01 * delay_guide.shape[0])]
-            while delay_cdf[i] <= u01:
-                i += 1
-            d = 1 + i
-        tv = t + d
-        if tv > n_steps:
-            continue
-        n_touched = touch(state, w, stamp, aux0, touched, n_touched, bits)
-        record_view(state, w, tv, kind, seed_idx, series_row)
-        if tv > t_hi:
-            t_hi = tv
-        if state[w, _SHARER] != -1:
-            continue
-        if fast:
-            if tv < state[w, _AUX]:
-                qw = share_prob[tv]
-                if not rules.unit_affinity:
-                    qw *= rules.affinity[segment[w]]
-                if uniform(k_share, ctr) < qw:
-                    if top == cap:
-                        abandon(state, touched, n_touched, q[0], bits)
-                        return -1, n_touched, t_hi
-                    state[w, _AUX] = tv
-                    top = push(q, top, tv, w, s)
-        else:
-            if top == cap:
-                abandon(state, touched, n_touched, q[0], bits)
-                return -1, n_touched, t_hi
-            top = push(q, top, tv, w, s)
-    return top, n_touched, t_hi
+@njit(cache=True, inline="always")
+def _delay_steps(u01, delay_cdf, delay_guide, n_steps):
+    """The delay in steps of uniform u01 by the inverse CDF of the discretised delay, an indexed
+    search (Chen & Asau: the guide points at or below the answer, the index
+    ``searchsorted(delay_cdf, u01, side="right")``); n_steps + 1 if it falls after the horizon."""
+    if u01 >= delay_cdf[n_steps - 1]:
+        return n_steps + 1
+    i = delay_guide[np.int64(u01 * delay_guide.shape[0])]
+    while delay_cdf[i] <= u01:
+        i += 1
+    return 1 + i
 
 
 @njit(cache=True)
@@ -218,6 +173,14 @@ def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, seri
         in_node_order(touched, bits)
     else:
         clear_bits(touched, n_touched, bits)
+    reach = 0
+    by_kind = np.zeros(3, dtype=np.int64)
+    views = 0
+    views_earned = 0
+    clicks = 0
+    clicks_earned = 0
+    conversions = 0
+    conversions_earned = 0
     for i in range(n_touched):
         if i + _AHEAD < n_touched:
             prefetch(state, touched[i + _AHEAD])
@@ -225,35 +188,44 @@ def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, seri
         nv = state[w, _VIEWS]
         if nv == 0:
             continue
-        tally[T_REACH] += 1
+        reach += 1
         fk = state[w, _FIRST_KIND]
-        tally[T_REACH_OWNED + fk] += 1
+        by_kind[fk] += 1
         series_row[_S_REACH, state[w, _FIRST_T]] += 1
         if by_segment:
             reach_seg_row[segment[w]] += 1
         if fk == EARNED and state[w, _FIRST_SEED] >= 0:
             attribution_row[state[w, _FIRST_SEED]] += 1
         ne = state[w, _EARNED]
-        tally[T_VIEWS] += nv
-        tally[T_VIEWS_EARNED] += ne
+        views += nv
+        views_earned += ne
         if click_rate > 0.0:
             # three named uniforms per user: earned clicks, other clicks, conversion
             ctr3 = np.int64(w) * 3
             ce = binomial_from_uniform(uniform(k_funnel, ctr3), ne, click_rate) if ne > 0 else 0
             co = binomial_from_uniform(uniform(k_funnel, ctr3 + 1), nv - ne, click_rate) if nv > ne else 0
             c = ce + co
-            tally[T_CLICKS] += c
-            tally[T_CLICKS_EARNED] += ce
+            clicks += c
+            clicks_earned += ce
             if c > 0 and conversion_rate > 0.0:
                 # P(at least one of c clicks converts) = 1 - (1 - conversion_rate)^c
                 if uniform(k_funnel, ctr3 + 2) < -math.expm1(c * p_no_conv_log):
-                    tally[T_CONVERSIONS] += 1
+                    conversions += 1
                     if fk == EARNED:
-                        tally[T_CONVERSIONS_EARNED] += 1
+                        conversions_earned += 1
         if record_nodes:
             node_counts[1, w] += 1
     if not by_segment:
-        reach_seg_row[0] += tally[T_REACH]
+        reach_seg_row[0] += reach
+    tally[T_REACH] = reach
+    for k in range(3):
+        tally[T_REACH_OWNED + k] = by_kind[k]
+    tally[T_VIEWS] = views
+    tally[T_VIEWS_EARNED] = views_earned
+    tally[T_CLICKS] = clicks
+    tally[T_CLICKS_EARNED] = clicks_earned
+    tally[T_CONVERSIONS] = conversions
+    tally[T_CONVERSIONS_EARNED] = conversions_earned
 
 
 @njit(cache=True)
@@ -265,26 +237,37 @@ def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, g
     anything recorded in it, or -1 (rows incomplete, scratch dirty) if the event pool overflowed;
     the pool always holds the seeds' and paid events, so only views can overflow it.
     """
-    n = graph.indptr.shape[0] - 1
-    n_steps = rules.share_prob_by_step.shape[0] - 1
+    # the structures are unpacked once here: in the event loop numba would reference-count every
+    # array taken out of them
+    indptr, indices, in_degree, segment = graph
+    share_prob, affinity, unit_affinity = rules.share_prob_by_step, rules.affinity, rules.unit_affinity
+    mode, fatigue, feed_reach = rules.mode, rules.fatigue, rules.feed_reach
+    delay_cdf, delay_guide, fixed_delay_steps = rules.delay_cdf, rules.delay_guide, rules.fixed_delay_steps
+    threshold_rule, threshold_value = rules.threshold_rule, rules.threshold_value
+    head, tail, pool_node, pool_src, pool_next = q
+    sh_node, sh_seed = sh[SH_NODE], sh[SH_SEED]
+    n = indptr.shape[0] - 1
+    n_steps = share_prob.shape[0] - 1
     n_seeds = seeding.seeds.shape[0]
-    head, pool_node, pool_src, pool_next = q[0], q[2], q[3], q[4]
     stamp = np.int32(r + 1)
     k_reach = hash2(key, _P_REACH)
     k_delay = hash2(key, _P_DELAY)
     k_share = hash2(key, _P_SHARE)
     k_thr = hash2(key, _P_THRESHOLD)
     k_pshare = hash2(key, _P_PAID_SHARE)
-    fast = rules.mode == MODE_CASCADE and not rules.queue_all
+    fast = mode == MODE_CASCADE and not rules.queue_all
     aux0 = _NEVER if fast else 0
     stop_after = rules.stop_after_sharers
     tally = np.zeros(N_TALLY, dtype=np.int64)
     # head[] is all -1 between replicates (each drained bucket is cleared; early exits clear all),
     # so a replicate costs O(steps it reaches), not O(horizon)
     top, n_touched = _queue_seeds(key, seeding, n, n_steps, state, stamp, aux0, touched, bits, q)
-    top, n_touched, t_hi = _place_paid(key, seeding, rules, graph.segment, n, state, stamp, fast, aux0, touched,
+    top, n_touched, t_hi = _place_paid(key, seeding, rules, segment, n, state, stamp, fast, aux0, touched,
                                        n_touched, bits, q, top, series_row)
     n_sharers = 0
+    seed_posts = 0
+    from_seed_gen1 = 0
+    arcs_traversed = 0
     popped = 0
     stopped = False
     for t in range(n_steps + 1):
@@ -302,42 +285,81 @@ def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, g
             if e != -1:  # the next event's user: warm its state row and its row of followers
                 vn = pool_node[e]
                 prefetch(state, vn)
-                prefetch(graph.indptr, vn)
-                prefetch(graph.indices, graph.indptr[vn])
+                prefetch(indptr, vn)
+                prefetch(indices, indptr[vn])
             parent = -1  # sharer index of the poster whose post was viewed
             seed_post = src < 0 and src >= -n_seeds
             if seed_post:
                 seed_idx = -1 - src
-                tally[T_SEED_POSTS] += 1
+                seed_posts += 1
             else:
                 if state[v, _SHARER] != -1:
                     continue  # already shared, or a seed: lazy deletion
                 if src >= 0:
                     parent = src  # organic events carry the poster's sharer index: no lookup of its row
-                if not _decide(rules, graph, state, v, src, t, n, n_seeds, fast, sh, k_share, k_pshare, k_thr):
+                if not _decide(mode, fast, share_prob, affinity, segment, fatigue, threshold_rule, threshold_value,
+                               in_degree, state, v, src, t, n, n_seeds, sh_node, k_share, k_pshare, k_thr):
                     continue
-                seed_idx = sh[SH_SEED, parent] if parent >= 0 else -1
+                seed_idx = sh_seed[parent] if parent >= 0 else -1
                 series_row[_S_SHARES, t] += 1
             # v posts at step t
             s = n_sharers
             n_sharers += 1
             state[v, _SHARER] = s
-            tally[T_FROM_SEED_GEN1] += add_sharer(sh, s, v, parent, seed_idx, seed_post)
+            from_seed_gen1 += add_sharer(sh, s, v, parent, seed_idx, seed_post)
             if stop_after > 0 and n_sharers >= stop_after:
                 stopped = True  # truncated replicate: its outcome is already known to the caller
-            tally[T_ARCS_TRAVERSED] += graph.indptr[v + 1] - graph.indptr[v]
-            top, n_touched, t_hi = _fan_out(v, s, t, OWNED if seed_post else EARNED, seed_idx, graph, rules, fast, n,
-                                            n_steps, k_reach, k_delay, k_share, state, stamp, aux0, touched,
-                                            n_touched, bits, q, top, series_row, t_hi)
-            if top < 0:
-                return -1
+            arcs_traversed += indptr[v + 1] - indptr[v]
+            # ---- v's followers view the post: feed-reach coin, delay, share coin (fast path)
+            kind = OWNED if seed_post else EARNED
+            a0 = indptr[v]
+            a1 = indptr[v + 1]
+            for a in range(a0, min(a0 + _AHEAD, a1)):  # followers' rows, _AHEAD arcs ahead
+                prefetch(state, indices[a])
+            for a in range(a0, a1):
+                if a + _AHEAD < a1:
+                    prefetch(state, indices[a + _AHEAD])
+                w = np.int64(indices[a])
+                ctr = np.int64(v) * n + w
+                if feed_reach < 1.0:
+                    if uniform(k_reach, ctr) >= feed_reach:
+                        continue
+                if fixed_delay_steps > 0:
+                    d = fixed_delay_steps
+                else:
+                    d = _delay_steps(uniform(k_delay, ctr), delay_cdf, delay_guide, n_steps)
+                tv = t + d
+                if tv > n_steps:
+                    continue  # (d = n_steps + 1: the view would come after the horizon)
+                n_touched = touch(state, w, stamp, aux0, touched, n_touched, bits)
+                record_view(state, w, tv, kind, seed_idx, series_row)
+                if tv > t_hi:
+                    t_hi = tv
+                if state[w, _SHARER] != -1:
+                    continue
+                if fast:
+                    if tv >= state[w, _AUX]:
+                        continue  # an earlier (or as early) share is already queued
+                    qw = share_prob[tv]
+                    if not unit_affinity:
+                        qw *= affinity[segment[w]]
+                    if uniform(k_share, ctr) >= qw:
+                        continue
+                    state[w, _AUX] = tv
+                if top == pool_node.shape[0]:
+                    abandon(state, touched, n_touched, head, bits)
+                    return -1  # pool full: the caller reruns this replicate with a larger pool
+                top = push(head, tail, pool_node, pool_src, pool_next, top, tv, w, s)
             if stopped:
                 break
 
     if popped != top:  # stopped early with events still queued
         head[:] = -1
     tally[T_SHARERS] = n_sharers
-    _reach_and_funnel(key, rules, graph.segment, state, touched, n_touched, bits, series_row, reach_seg_row,
+    tally[T_SEED_POSTS] = seed_posts
+    tally[T_FROM_SEED_GEN1] = from_seed_gen1
+    tally[T_ARCS_TRAVERSED] = arcs_traversed
+    _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, series_row, reach_seg_row,
                       attribution_row, node_counts, record_nodes, tally)
     return finish(key, stream, rules.engagement_rate, rules.step_h, min(t_hi, n_steps), series_row, gen_count,
                   node_counts, record_nodes, sh, tally, metrics_row)

@@ -34,11 +34,12 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
     seeds, seed_steps, random_seed = seeding.seeds, seeding.seed_steps, seeding.random_seed
     share_prob_by_step, affinity, unit_affinity = rules.share_prob_by_step, rules.affinity, rules.unit_affinity
     delay_steps, stop_after_sharers = rules.fixed_delay_steps, rules.stop_after_sharers
-    head, pool_node, pool_src, pool_next = q[0], q[2], q[3], q[4]
+    head, tail, pool_node, pool_src, pool_next = q
     n = indptr.shape[0] - 1
     n_steps = share_prob_by_step.shape[0] - 1
     n_seeds = seeds.shape[0]
     k_share = hash2(key, _P_SHARE)
+    sh_seed = sh[SH_SEED]
     tally = np.zeros(N_TALLY, dtype=np.int64)
     by_segment = reach_seg_row.shape[0] > 1
     n_touched = 0
@@ -50,7 +51,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
         v = seed_node(key, seeds, i, random_seed, n)
         posted[v >> 6] |= np.uint64(1) << np.uint64(v & 63)
         if seed_steps[i] <= n_steps:
-            top = push(q, top, seed_steps[i], v, -1 - i)
+            top = push(head, tail, pool_node, pool_src, pool_next, top, seed_steps[i], v, -1 - i)
 
     stopped = False
     for t in range(n_steps + 1):
@@ -80,7 +81,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
                 kind = OWNED
             else:
                 parent = src
-                seed_idx = sh[SH_SEED, parent]
+                seed_idx = sh_seed[parent]
                 series_row[_S_SHARES, t] += 1
                 kind = EARNED
             s = n_sharers
@@ -123,7 +124,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
                                 head[:] = -1
                                 return -1
                             posted[word] |= bit
-                            top = push(q, top, tv, w, s)
+                            top = push(head, tail, pool_node, pool_src, pool_next, top, tv, w, s)
                 first_views = n_touched - first_views
                 series_row[_S_REACH, tv] += first_views
                 tally[T_REACH_OWNED + kind] += first_views

@@ -179,7 +179,8 @@ def run_in_batches(runs: int, n_threads: int, progress, run_ids, overflow: np.nd
         again = np.flatnonzero(overflow[first:last]).astype(np.int64) + first
         if again.size:
             for out in outputs:
-                out[again] = 0
+                if out.shape[0]:  # (series kept for no run have 0 rows)
+                    out[again] = 0
             overflow[again] = 0
             enlarge()
             run_ids(again, min(n_threads, again.size))
