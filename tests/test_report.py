@@ -173,6 +173,11 @@ def test_report_has_settings_tables_figures_emv_and_manifest(report, result_dirs
     d = differences(rs, ["reach"])[1]["influencers"]["reach"]
     assert f"{d.mean_diff:+,.0f}" in words and f"{d.p_beats:.0%}" in words
     assert "Runs are paired" in words
+    # the verdict: the winner on reach, from the same paired runs
+    from viralsim.scenario.verdict import verdict
+
+    v = verdict("reach", {r.name: r.runs["reach"] for r in rs.runs})
+    assert f"Verdict. {v.text}." in words and v.winner in ("organic", "influencers")
     # the EMV formula and its caveat, the manifest with seed and versions
     assert org.valuation["emv_formula"] in words and "advertising-value equivalent" in words
     assert "It is not revenue" in words

@@ -13,7 +13,10 @@ import pytest
 
 from viralsim import compare, load_scenario, simulate
 from viralsim.scenario import outputs
+from viralsim.errors import InvalidParameterError
+from viralsim.model.results import better_direction
 from viralsim.scenario.runner import build_audience, paired_difference, summarize
+from viralsim.scenario.verdict import verdict
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -156,7 +159,10 @@ def test_compare_with_itself_gives_exactly_zero(small_path):
     assert cmp.same_graph == (True, True) and cmp.seed == 11
     for metric, d in cmp.differences["same"].items():
         if d.n:
-            assert d.mean_diff == 0 and d.ci95_low == 0 and d.ci95_high == 0 and d.p_beats == 0.5, metric
+            assert d.mean_diff == 0 and d.ci95_low == 0 and d.ci95_high == 0, metric
+            assert d.p_beats is None, metric  # equal in every run: no P(beats) at all
+    v = cmp.verdict()
+    assert v.objective == "reach" and not v.clear and v.text.startswith("reach: no winner:")
 
 
 def test_common_random_numbers_narrow_the_ci_at_least_3x(small_path):
@@ -181,6 +187,30 @@ def test_paired_difference_definitions():
     other = np.array([2.0, 2.0, 5.0, 3.0])
     d = paired_difference(base, other)
     assert d.mean_diff == 0.5 and d.p_beats == (2 + 0.5 * 1) / 4  # ties count half
+    # lower is better for a cost: the same differences, the other runs win
+    assert paired_difference(base, other, better_direction("total_cost")).p_beats == (1 + 0.5 * 1) / 4
+    assert paired_difference(base, other, better_direction("depth")).p_beats is None  # no better direction
+    assert paired_difference(base, base.copy()).p_beats is None  # equal in every run
+    assert better_direction("reach") == 1 and better_direction("negative_last") == -1
+
+
+def test_the_verdict_names_a_winner_only_when_its_interval_excludes_zero():
+    rng = np.random.default_rng(4)
+    base = rng.normal(100, 10, 400)
+    per_run = {"organic": base, "micro": base + rng.normal(8, 5, 400), "celebrity": base + rng.normal(1, 5, 400)}
+    v = verdict("reach", per_run)
+    d = paired_difference(per_run["celebrity"], per_run["micro"])
+    assert v.winner == "micro" and v.runner_up == "celebrity" and v.clear
+    assert v.vs_runner_up.mean_diff == pytest.approx(d.mean_diff) and d.ci95_low > 0
+    assert v.text.startswith("micro wins on reach (higher is better): 108 per campaign, +6.98 [95% CI 6.24 to 7.72] "
+                             "against the runner-up celebrity, better in 81% of 400 paired runs")
+    # on a cost the cheapest wins; close scenarios give no clear winner
+    cost = {"a": np.full(50, 10.0) + rng.normal(0, 1, 50), "b": np.full(50, 10.05) + rng.normal(0, 1, 50)}
+    vc = verdict("total_cost", cost)
+    assert vc.lower_is_better and vc.winner == min(cost, key=lambda k: cost[k].mean())
+    assert not vc.clear and vc.text.startswith("no clear winner on total_cost (lower is better)")
+    with pytest.raises(InvalidParameterError, match="no better direction"):
+        verdict("depth", per_run)
 
 
 @pytest.mark.skipif(not (DATA / "facebook_combined.txt.gz").exists(),

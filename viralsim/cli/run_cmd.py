@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from ..errors import ScenarioError, ViralsimError
+from ..scenario.verdict import OBJECTIVES
 
 RUN_EXAMPLES = """\
 examples:
@@ -52,7 +53,8 @@ The first scenario is the baseline. Every scenario runs with the baseline's seed
 (common random numbers: replicate i of each scenario uses the same random streams), on one
 shared graph when their audience sections are equal. For each metric the table shows the mean
 difference against the baseline with its 95% CI (paired t) and P(beats) = share of paired runs
-where the scenario exceeds the baseline (ties count half). Writes DIR/compare.json,
+where the scenario does better (higher; lower for costs and the negative side's reach; ties
+count half; none for timing, depth and frequency). Writes DIR/compare.json,
 DIR/compare.csv and DIR/<name>/ for each scenario, as viralsim run writes them (DIR defaults to
 results/compare and is replaced as a whole); `viralsim report DIR -o report.html` then has every
 figure.
@@ -114,6 +116,10 @@ def register(sub) -> None:
     _add_override_args(cmp_, seed_help="master seed for every scenario (default: the baseline's seed)")
     cmp_.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads")
     cmp_.add_argument("--json", action="store_true", help="print compare.json on stdout instead of the table")
+    cmp_.add_argument("--objective", metavar="METRIC", choices=OBJECTIVES,
+                      help="the metric that decides the verdict (default: reach; net_sentiment_reach with several "
+                           "contents); costs and the negative side's reach are better lower. One of: "
+                           + ", ".join(OBJECTIVES))
     cmp_.add_argument("--detail", action="store_true",
                       help="with three or more scenarios, also print every metric's difference table (always in "
                            "compare.csv)")
@@ -284,7 +290,8 @@ def cmd_compare(args) -> int:
     scenarios = _load_all(args)
     _check_out(args.out)
     comparison = compare(scenarios, threads=args.threads, progress_factory=lambda name, n: progress_bar(n, name),
-                         planning_factory=lambda name: activity(f"{name}: choosing seeds", "RR sets sampled"))
+                         planning_factory=lambda name: activity(f"{name}: choosing seeds", "RR sets sampled"),
+                         objective=args.objective)
     target = _write(write_compare_outputs, comparison, args.out, argv=["viralsim", *sys.argv[1:]], out=args.out)
     if args.json:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n")
@@ -297,6 +304,8 @@ def cmd_compare(args) -> int:
     else:
         console.print("every metric's difference against the baseline with its 95% CI: compare.csv (or --detail)",
                       soft_wrap=True)
+    if len(comparison.results) > 1:
+        console.print(f"[bold]verdict:[/bold] {comparison.verdict().text}", soft_wrap=True)
     for line in compare_footer(comparison):
         console.print(line, soft_wrap=True)
     console.print(f"wrote {target}/ (compare.json, compare.csv and a run folder per scenario: viralsim report "

@@ -134,8 +134,10 @@ class SimulationResult:
 class MetricDifference:
     """Paired difference ``scenario - baseline`` of one metric over common-random-number replicates.
 
-    ``p_beats`` is the fraction of replicates where the scenario's value exceeds the baseline's
-    (ties count one half).  ``independent_ci_half_width`` is the 95% half-width the same data
+    ``p_beats`` is the fraction of replicates where the scenario does better than the baseline
+    (ties count one half): a higher value, or a lower one for the metrics in
+    :data:`LOWER_IS_BETTER`.  It is None for metrics without a better direction
+    (:data:`NO_DIRECTION`) and when both sides are equal in every replicate.  ``independent_ci_half_width`` is the 95% half-width the same data
     would give if the runs were independent (Welch), to show what CRN saves.
     """
 
@@ -153,8 +155,30 @@ class MetricDifference:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in self.__dict__.items()}
 
 
-def paired_difference(base, other) -> MetricDifference:
-    """Difference statistics of two per-replicate arrays from the same replicate keys."""
+# Which way is better, declared once for every table, figure and verdict: costs and the
+# negative side's reach are better lower; descriptive metrics (timing, depth, frequency) have no
+# better direction, so no P(beats) is shown for them.
+LOWER_IS_BETTER = frozenset({"paid_cost", "total_cost", "cost_per_earned_reach", "negative_last", "unanswered"})
+NO_DIRECTION = frozenset({"frequency", "depth", "structural_virality", "time_to_50pct_h", "time_to_90pct_h",
+                          "peak_time_h", "seed_posts", "arcs_traversed", "launch_h", "trigger_h", "views_dropped"})
+
+
+P_BEATS_DEFINITION = ("P(beats) = share of paired runs where the scenario does better than the baseline: higher, "
+                      "or lower for costs and the negative side's reach (ties count half); not shown where both "
+                      "are equal in every run or the metric has no better direction (timing, depth, frequency)")
+
+
+def better_direction(metric: str) -> int:
+    """+1 if a higher value of ``metric`` is better, -1 if a lower one is, 0 if neither."""
+    if metric in LOWER_IS_BETTER:
+        return -1
+    return 0 if metric in NO_DIRECTION else 1
+
+
+def paired_difference(base, other, direction: int = 1) -> MetricDifference:
+    """Difference statistics of two per-replicate arrays from the same replicate keys.
+
+    ``direction`` (see :func:`better_direction`) decides what "beats" means for ``p_beats``."""
     a = np.asarray(base, dtype=np.float64)
     b = np.asarray(other, dtype=np.float64)
     ok = np.isfinite(a) & np.isfinite(b)
@@ -164,7 +188,11 @@ def paired_difference(base, other) -> MetricDifference:
         return MetricDifference(None, None, None, None, None, None, None, None, 0)
     d = b - a
     mean = float(d.mean())
-    p_beats = float((np.count_nonzero(d > 0) + 0.5 * np.count_nonzero(d == 0)) / n)
+    if direction == 0 or not np.any(d):
+        p_beats = None
+    else:
+        wins = np.count_nonzero(d * direction > 0)
+        p_beats = float((wins + 0.5 * np.count_nonzero(d == 0)) / n)
     if n < 2:
         return MetricDifference(float(a.mean()), float(b.mean()), mean, None, None, p_beats, None, None, n)
     t = t975(n - 1)

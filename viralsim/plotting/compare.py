@@ -94,7 +94,7 @@ def comparison(results, metrics: Sequence[str] | None = None, *, baseline: str |
             ax.errorbar([x], [y], xerr=err, fmt="o", color=colors[name][0], markersize=7, capsize=4,
                         linewidth=2, label=name)
             rel = (f"{d.mean_diff / abs(d.baseline_mean):+.0%}" if d.baseline_mean and m != "roi"
-                   else f"{d.mean_diff * 100:+.2g} points" if m == "roi" else "")
+                   else f"{d.mean_diff * 100:+,.0f} percentage points" if m == "roi" else "")
             p = "n/a" if not math.isfinite(d.p_beats) else f"{d.p_beats:.0%}"
             note = ax.annotate(f"{name}: {fmt_number(d.scenario_mean, m, currency)} ({rel})\nP(beats baseline) {p}",
                                xy=(1.03, y), xycoords=("axes fraction", "data"), va="center", fontsize=9,

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import InvalidParameterError, ResultsError
-from ..model.results import Summary, paired_difference, t975
+from ..model.results import Summary, better_direction, paired_difference, t975
 from ..scenario.outputs import ATTRIBUTION_COLUMNS, seed_attribution_table, write_attribution_csv
 
 __all__ = ["ResultsError", "MetricStats", "Difference", "RunResult", "ComparisonResult", "ResultSet",
@@ -398,16 +398,19 @@ def load_results(paths: Iterable[str | Path]) -> ResultSet:
 
 
 # ---- differences -------------------------------------------------------------------------------
-def _difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Difference:
-    """``b - a``: paired t CI when ``paired``, else Welch; P(beats) counts ties as one half."""
+def _difference(a: np.ndarray, b: np.ndarray, paired: bool, direction: int = 1) -> Difference:
+    """``b - a``: paired t CI when ``paired``, else Welch; P(beats) (b better than a in the metric's
+    ``direction``, see :func:`~viralsim.model.results.better_direction`) counts ties as one half,
+    and is NaN without a direction or when a and b are the same in every run."""
     nan = math.nan
     if paired:  # common random numbers: the model layer's paired t
-        d = paired_difference(a, b)
+        d = paired_difference(a, b, direction)
         if d.n == 0:
             return Difference(nan, nan, nan, nan, nan, nan, 0, True)
         lo, hi = (nan, nan) if d.ci95_low is None else (d.ci95_low, d.ci95_high)
-        return Difference(d.baseline_mean, d.scenario_mean, d.mean_diff, lo, hi, d.p_beats, d.n, True)
-    # independent runs: Welch's t, and P(B > A) from the Mann-Whitney statistic (ties count one half)
+        return Difference(d.baseline_mean, d.scenario_mean, d.mean_diff, lo, hi,
+                          nan if d.p_beats is None else d.p_beats, d.n, True)
+    # independent runs: Welch's t, and P(B better than A) from the Mann-Whitney statistic
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if a.size == 0 or b.size == 0:
         return Difference(nan, nan, nan, nan, nan, nan, 0, False)
@@ -416,7 +419,9 @@ def _difference(a: np.ndarray, b: np.ndarray, paired: bool) -> Difference:
     sa = np.sort(a)
     below = np.searchsorted(sa, b, side="left")
     equal = np.searchsorted(sa, b, side="right") - below
-    p = float((below.sum() + 0.5 * equal.sum()) / (a.size * b.size))
+    p_higher = float((below.sum() + 0.5 * equal.sum()) / (a.size * b.size))
+    same = equal.sum() == a.size * b.size
+    p = nan if direction == 0 or same else (p_higher if direction > 0 else 1.0 - p_higher)
     va, vb = (float(a.var(ddof=1)) / a.size if a.size > 1 else nan), (float(b.var(ddof=1)) / b.size
                                                                       if b.size > 1 else nan)
     se = math.sqrt(va + vb)
@@ -450,7 +455,7 @@ def differences(results: ResultSet, metrics: Sequence[str], baseline: str | None
             if r is base:
                 continue
             paired = (r.seed == base.seed and r.n_runs == base.n_runs and r.seed is not None)
-            out[r.name] = {m: _difference(base.runs[m], r.runs[m], paired) for m in metrics
+            out[r.name] = {m: _difference(base.runs[m], r.runs[m], paired, better_direction(m)) for m in metrics
                            if m in base.runs and m in r.runs}
         return base.name, out
     if results.comparisons:

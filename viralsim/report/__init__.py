@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .._io import atomic_path
+from .._text import plural
 from ..errors import InvalidParameterError, ViralsimError
+from ..model.results import P_BEATS_DEFINITION
+from ..scenario.verdict import default_objective, format_value, verdict
 from ..plotting.load import MetricStats, ResultSet, differences, load_results
 from ..plotting.style import fmt_number, readable_by_all, styled, metric_label, scenario_colors
 from .template import CSS, PAGE
@@ -93,6 +96,17 @@ def _decimals(values, metric: str) -> int | None:
         return None
     top = max(vals)
     return 0 if top >= 100 else 1 if top >= 10 else 2
+
+
+def _verdict(results: ResultSet, runs, paired: bool, currency: str) -> str | None:
+    """The verdict sentence: from the runs when they are paired, else the one compare.json states."""
+    declared = next((c.document.get("verdict") for c in results.comparisons if c.document.get("verdict")), None)
+    objective = (declared or {}).get("objective") or default_objective(
+        any("net_sentiment_reach" in r.runs for r in runs))
+    per_run = {r.name: r.runs[objective] for r in runs if objective in r.runs}
+    if paired and len(per_run) >= 2:
+        return verdict(objective, per_run, lambda x: format_value(x, objective, currency)).text
+    return None if declared is None else declared.get("text")
 
 
 def _num(x: float, metric: str, currency: str, dec: int | None) -> str:
@@ -226,7 +240,7 @@ def _campaign_section(runs, colors) -> _Doc:
             at = f"hour {float(w.get('at_h', 0)):g}"
             if "seeding" in w:
                 sd = w["seeding"]
-                text = f"{at}: {sd.get('count', 0)} seed accounts by {sd.get('strategy')}"
+                text = f"{at}: {plural(sd.get('count', 0), 'seed account')} by {sd.get('strategy')}"
                 if sd.get("segment"):
                     text += f" in segment {sd['segment']}"
                 text += f", fees {_money(sd.get('fees'), cur)}"
@@ -411,9 +425,12 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
                "shares its random numbers (common random numbers) and the intervals are paired t intervals."
                if paired else "The scenarios used different seeds or run counts, so their runs are independent "
                "and the intervals are Welch t intervals (wider than paired ones would be).")
+        v = _verdict(results, runs, paired, currency)
+        if v is not None:
+            doc.add(f'<p class="verdict"><strong>Verdict.</strong> {E(v)}.</p>')
         doc.add(f"<p>Baseline: <strong>{E(base_name)}</strong>. Difference = scenario minus baseline, with its 95% "
-                f"confidence interval; <strong>bold</strong> when the interval excludes 0. P(beats) = share of "
-                f"runs where the scenario's value exceeds the baseline's (ties count half). {how}</p>")
+                f"confidence interval; <strong>bold</strong> when the interval excludes 0. "
+                f"{E(P_BEATS_DEFINITION)}. {how}</p>")
         alternatives = list(diffs)
         for i in range(0, len(alternatives), 2):  # at most 2 scenarios per table: it must fit a screen and a page
             chunk = alternatives[i:i + 2]

@@ -41,6 +41,8 @@ figure img { display: block; width: 100%; height: auto; border: 1px solid var(--
 figcaption { color: var(--muted); font-size: 0.88rem; margin-top: 6px; max-width: 90ch; }
 .note { background: var(--band); border-left: 4px solid var(--muted); padding: 8px 12px; margin: 10px 0;
         font-size: 0.9rem; }
+.verdict { border-left: 4px solid var(--accent, #1f77b4); padding: 8px 12px; margin: 10px 0; font-size: 1rem;
+           background: var(--band); }
 .formula { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.88rem;
            background: var(--band); padding: 6px 10px; border-radius: 4px; display: block; margin: 4px 0;
            overflow-wrap: anywhere; }
@@ -58,7 +60,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
   main { max-width: none; padding: 0; }
   nav.toc { display: none; }
   h2 { break-after: avoid; page-break-after: avoid; }
-  figure, .card, tr, .note { break-inside: avoid; page-break-inside: avoid; }
+  figure, .card, tr, .note, .verdict { break-inside: avoid; page-break-inside: avoid; }
   figure img { border: none; }
   .table-wrap { overflow: visible; }
   table { font-size: 7.5pt; }

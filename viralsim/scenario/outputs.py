@@ -19,7 +19,9 @@ from typing import Sequence
 import numpy as np
 
 from .._io import atomic_directory
+from .._text import a_or_an, plural
 from ..campaign.valuation import EMV_CAVEAT
+from ..model.results import P_BEATS_DEFINITION
 from .runner import Comparison, ScenarioResult
 
 __all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table",
@@ -269,7 +271,7 @@ def summary_table(result: ScenarioResult):
     sc = result.scenario
     cur = sc.valuation.currency if sc.valuation else ""
     g = result.graph
-    table = Table(title=f"{sc.name}: {result.runs:,} runs, {g.n_nodes:,} users, {len(result.seeds):,} seeds, "
+    table = Table(title=f"{sc.name}: {result.runs:,} runs, {g.n_nodes:,} users, {plural(len(result.seeds), 'seed')}, "
                         f"{sc.horizon_h:g} h", title_justify="left")
     table.add_column("metric")
     table.add_column("mean", justify="right")
@@ -290,7 +292,7 @@ def summary_footer(result: ScenarioResult) -> list[str]:
     lines = []
     spend = plan.spend
     if spend.total > 0 or plan.budget is not None:
-        budget = "" if plan.budget is None else f" of a {_num(plan.budget, 'emv', cur)} budget"
+        budget = "" if plan.budget is None else f" of {a_or_an(_num(plan.budget, 'emv', cur))} budget"
         lines.append(f"spend {_num(spend.total, 'emv', cur)}{budget}: seed fees {_num(spend.seed_fees, 'emv', cur)}"
                      f", boosts {_num(spend.boosts, 'emv', cur)}, fixed {_num(spend.fixed, 'emv', cur)}")
     for wave in plan.waves:
@@ -379,7 +381,7 @@ def scoreboard_table(comparison: Comparison):
 
 def compare_footer(comparison: Comparison) -> list[str]:
     lines = list(comparison.notes)
-    lines.append("P(beats) = share of paired runs where the scenario's value exceeds the baseline's (ties count half)")
+    lines.append(P_BEATS_DEFINITION)
     for r in comparison.results[1:]:
         d = comparison.differences[r.scenario.name].get("reach")
         if d is not None and d.paired_ci_half_width and d.independent_ci_half_width:

@@ -13,10 +13,12 @@ import numpy as np
 from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, value_metrics
 from ..errors import ScenarioError
 from ..graph import SocialGraph
-from ..model.results import MetricDifference, Summary, paired_difference, summarize
+from ..model.results import (LOWER_IS_BETTER, NO_DIRECTION, MetricDifference, Summary, better_direction,
+                             paired_difference, summarize)
 from ..random import GRAPH, as_seed_sequence, child
 from .loader import Scenario, wrap_errors
 from .plan import CampaignPlan, plan_campaign
+from .verdict import Verdict, check_objective, default_objective, format_value, verdict
 
 __all__ = ["ScenarioResult", "Comparison", "MetricDifference", "Summary", "build_audience", "choose_scenario_seeds",
            "build_model", "simulate", "compare", "summarize", "Incrementality", "incrementality", "run_baseline"]
@@ -279,6 +281,13 @@ class Comparison:
     same_graph: tuple[bool, ...]
     differences: dict  # scenario name -> metric -> MetricDifference (baseline excluded)
     notes: tuple[str, ...] = ()
+    objective: str = "reach"  # the metric the verdict is on
+
+    def verdict(self) -> Verdict:
+        """The winner on the objective, and whether the paired runs are sure of it."""
+        cur = self.baseline.scenario.valuation.currency if self.baseline.scenario.valuation else ""
+        per_run = {r.scenario.name: r.metrics[self.objective] for r in self.results if self.objective in r.metrics}
+        return verdict(self.objective, per_run, lambda x: format_value(x, self.objective, cur))
 
     @property
     def baseline(self) -> ScenarioResult:
@@ -295,8 +304,10 @@ class Comparison:
             "runs": self.runs,
             "common_random_numbers": (f"every scenario uses the baseline's seed {self.seed}: replicate i of each "
                                       "scenario runs on the same random streams"),
-            "p_beats_definition": "fraction of replicates where the scenario's value exceeds the baseline's; ties "
-                                  "count one half",
+            "p_beats_definition": "fraction of paired replicates where the scenario does better than the "
+                                  "baseline (higher, or lower for " + ", ".join(sorted(LOWER_IS_BETTER)) + "); ties "
+                                  "count one half; null for metrics without a better direction ("
+                                  + ", ".join(sorted(NO_DIRECTION)) + ") and where both are equal in every run",
             "scenarios": [
                 {"name": r.scenario.name, "description": r.scenario.description, "same_graph_as_baseline": same,
                  "graph": graph_info(r.graph), "metrics": {k: _clean(v.to_dict()) for k, v in r.summary.items()}}
@@ -304,13 +315,17 @@ class Comparison:
             ],
             "differences": {name: {m: d.to_dict() for m, d in diffs.items()} for name, diffs in self.differences.items()},
             "notes": list(self.notes),
+            "verdict": _clean(self.verdict().to_dict()),
         }
 
 
 def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: int | None = None,
             progress_factory: Callable[[str, int], object] | None = None,
-            planning_factory: Callable[[str], object] | None = None) -> Comparison:
+            planning_factory: Callable[[str], object] | None = None, objective: str | None = None) -> Comparison:
     """Run ``scenarios`` with common random numbers and difference them against the first.
+
+    ``objective`` is the metric the verdict is on (default: reach, or net sentiment reach for
+    several contents); it must have a better direction.
 
     Every scenario uses the first scenario's seed and replicate count, so replicate ``i`` of all
     of them shares its key.  Scenarios with the same ``audience`` section share one graph, built
@@ -322,6 +337,8 @@ def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: 
     """
     if not scenarios:
         raise ScenarioError("compare needs at least one scenario")
+    objective = objective or default_objective(scenarios[0].is_world)
+    check_objective(objective)
     names = [s.name for s in scenarios]
     for i, name in enumerate(names):
         if name in names[:i]:
@@ -359,8 +376,9 @@ def compare(scenarios: Sequence[Scenario], *, runs: int | None = None, threads: 
     differences = {}
     for r in results[1:]:
         shared = [m for m in results[0].metrics if m in r.metrics]
-        differences[r.scenario.name] = {m: paired_difference(results[0].metrics[m], r.metrics[m]) for m in shared}
-    return Comparison(tuple(results), seed, runs, tuple(same), differences, tuple(notes))
+        differences[r.scenario.name] = {m: paired_difference(results[0].metrics[m], r.metrics[m], better_direction(m))
+                                       for m in shared}
+    return Comparison(tuple(results), seed, runs, tuple(same), differences, tuple(notes), objective)
 
 
 INCREMENTAL_METRICS = ("reach", "impressions", "shares", "engagements", "clicks", "conversions", "emv", "net_value")
@@ -392,7 +410,7 @@ class Incrementality:
 
 def incrementality(result: ScenarioResult, baseline: ScenarioResult) -> Incrementality:
     """Paired differences campaign - baseline and the cost per incremental reach and conversion."""
-    diffs = {m: paired_difference(baseline.metrics[m], result.metrics[m])
+    diffs = {m: paired_difference(baseline.metrics[m], result.metrics[m], better_direction(m))
              for m in INCREMENTAL_METRICS if m in result.metrics and m in baseline.metrics}
     extra = result.plan.spend.total - baseline.plan.spend.total
     per = {}
