@@ -202,7 +202,7 @@ def test_the_verdict_names_a_winner_only_when_its_interval_excludes_zero():
     d = paired_difference(per_run["celebrity"], per_run["micro"])
     assert v.winner == "micro" and v.runner_up == "celebrity" and v.clear
     assert v.vs_runner_up.mean_diff == pytest.approx(d.mean_diff) and d.ci95_low > 0
-    assert v.text.startswith("micro wins on reach (higher is better): 108 per campaign, +6.98 [95% CI 6.24 to 7.72] "
+    assert v.text.startswith("micro wins on reach (higher is better): mean 108, +6.98 [95% CI 6.24 to 7.72] "
                              "against the runner-up celebrity, better in 81% of 400 paired runs")
     # on a cost the cheapest wins; close scenarios give no clear winner
     cost = {"a": np.full(50, 10.0) + rng.normal(0, 1, 50), "b": np.full(50, 10.05) + rng.normal(0, 1, 50)}

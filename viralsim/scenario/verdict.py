@@ -99,12 +99,17 @@ def verdict(objective: str, per_run: Mapping[str, np.ndarray], fmt=None) -> Verd
         return Verdict(objective, direction < 0, winner, means[winner], runner_up, d, False,
                        f"{objective}: no winner: {winner} and {runner_up} are equal in every run")
     sign = "+" if d.mean_diff > 0 else ""
-    ci = "" if d.ci95_low is None else f" [95% CI {fmt(d.ci95_low)} to {fmt(d.ci95_high)}]"
+    if objective == "roi":  # a difference of two ROIs is in percentage points
+        fmt_diff = lambda x: f"{x * 100:,.1f}"  # noqa: E731
+        unit = " points"
+    else:
+        fmt_diff, unit = fmt, ""
+    ci = "" if d.ci95_low is None else f" [95% CI {fmt_diff(d.ci95_low)} to {fmt_diff(d.ci95_high)}]"
     beats = "" if d.p_beats is None else f", better in {d.p_beats:.0%} of {n_runs}"
     clear = d.ci95_low is not None and (d.ci95_low > 0 if direction > 0 else d.ci95_high < 0)
     head = f"{winner} wins on {objective} ({better} is better)" if clear else \
         f"no clear winner on {objective} ({better} is better): {winner} leads"
-    text = (f"{head}: {fmt(means[winner])} per campaign, {sign}{fmt(d.mean_diff)}{ci} against the runner-up "
+    text = (f"{head}: mean {fmt(means[winner])}, {sign}{fmt_diff(d.mean_diff)}{unit}{ci} against the runner-up "
             f"{runner_up}{beats}")
     if not clear:
         text += "; the interval includes 0, so more runs (or a bigger difference) are needed to call it"
