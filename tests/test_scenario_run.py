@@ -255,3 +255,22 @@ def test_bundled_baseline_runs():
     assert result.graph.n_nodes == 200_000 and len(result.seeds) == 1
     assert result.graph.out_degree[result.seeds[0]] <= 1000  # the brand page: largest account with <= 1,000 followers
     assert result.summary["impressions_owned"].mean > 0 and result.summary["impressions_earned"].mean > 0
+
+
+def test_compare_tables_never_cut_a_number_in_an_80_column_terminal(small_path):
+    from rich.console import Console
+
+    scenarios = [load_scenario(small_path, ["runs=40", f"name={n}", f"content.stickiness={s}"])
+                 for n, s in (("base", 0.06), ("stickier", 0.07), ("stickiest_of_all_variants", 0.08))]
+    comparison = compare(scenarios)
+    console = Console(width=80, record=True, file=open("/dev/null", "w"))
+    unbounded = console.options.update(width=100_000)
+    tables, notes = outputs.fitted_compare_tables(comparison, 80, lambda t: console.measure(t, options=unbounded)
+                                                  .maximum, detail=False)
+    for table in tables:
+        console.print(table)
+    text = console.export_text()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    d = comparison.differences["stickiest_of_all_variants"]["reach"]
+    assert f"{d.scenario_mean:,.0f}" in text  # the numbers themselves are there, whole
+    assert notes and notes[0].startswith("left out at 80 columns: ")

@@ -22,3 +22,11 @@ def a_or_an(text: str) -> str:
     else:
         vowel = t[:1].lower() in "aeio"
     return f"{'an' if vowel else 'a'} {text}"
+
+
+def unclipped(table):
+    """A rich Table whose cells wrap instead of being cut with an ellipsis when the terminal is narrow:
+    a number must never be shown truncated (``2,7…``)."""
+    for column in table.columns:
+        column.overflow = "fold"
+    return table

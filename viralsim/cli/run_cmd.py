@@ -172,7 +172,8 @@ def _write(writer, *args, out: str, **kwargs) -> Path:
 def _console():
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    # a terminal (or COLUMNS) sets the width; output to a file or pipe gets 160 columns, not 80
+    return Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160, highlight=False)
 
 
 def cmd_run(args) -> int:
@@ -285,7 +286,7 @@ def _describe_campaign(sc) -> str:
 def cmd_compare(args) -> int:
     from .._progress import activity, progress_bar
     from ..scenario import compare
-    from ..scenario.outputs import compare_footer, compare_table, scoreboard_table, write_compare_outputs
+    from ..scenario.outputs import compare_footer, fitted_compare_tables, write_compare_outputs
 
     scenarios = _load_all(args)
     _check_out(args.out)
@@ -297,13 +298,13 @@ def cmd_compare(args) -> int:
         sys.stdout.write(json.dumps(comparison.to_dict(), indent=2, allow_nan=False) + "\n")
         return 0
     console = _console()
-    if len(comparison.results) > 2:
-        console.print(scoreboard_table(comparison))
-    if len(comparison.results) <= 3 or args.detail:
-        console.print(compare_table(comparison))
-    else:
-        console.print("every metric's difference against the baseline with its 95% CI: compare.csv (or --detail)",
-                      soft_wrap=True)
+    unbounded = console.options.update(width=100_000)
+    tables, notes = fitted_compare_tables(comparison, console.width,
+                                          lambda t: console.measure(t, options=unbounded).maximum, args.detail)
+    for table in tables:
+        console.print(table)
+    for note in notes:
+        console.print(note, soft_wrap=True)
     if len(comparison.results) > 1:
         console.print(f"[bold]verdict:[/bold] {comparison.verdict().text}", soft_wrap=True)
     for line in compare_footer(comparison):

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .._io import atomic_directory
-from .._text import a_or_an, plural
+from .._text import a_or_an, plural, unclipped
 from ..campaign.valuation import EMV_CAVEAT
 from ..model.results import P_BEATS_DEFINITION
 from .runner import Comparison, ScenarioResult
@@ -281,7 +281,7 @@ def summary_table(result: ScenarioResult):
         if s is None:
             continue
         table.add_row(m, _num(s.mean, m, cur), f"{_num(s.p05, m, cur)} - {_num(s.p95, m, cur)}")
-    return table
+    return unclipped(table)
 
 
 def summary_footer(result: ScenarioResult) -> list[str]:
@@ -317,17 +317,19 @@ def summary_footer(result: ScenarioResult) -> list[str]:
     return lines
 
 
-def compare_table(comparison: Comparison):
-    """A rich Table: baseline mean, then per scenario its mean, difference [95% CI] and P(beats baseline)."""
+def compare_table(comparison: Comparison, only: Sequence[str] | None = None):
+    """A rich Table: baseline mean, then per scenario (those named in ``only``, default all) its
+    mean, difference [95% CI] and P(beats baseline)."""
     from rich.table import Table
 
     base = comparison.baseline
+    alternatives = [r for r in comparison.results[1:] if only is None or r.scenario.name in only]
     cur = base.scenario.valuation.currency if base.scenario.valuation else ""
     table = Table(title=f"compare against {base.scenario.name}: {comparison.runs:,} paired runs (common random "
                         f"numbers, seed {comparison.seed})", title_justify="left")
     table.add_column("metric")
     table.add_column(base.scenario.name, justify="right")
-    for r in comparison.results[1:]:
+    for r in alternatives:
         table.add_column(r.scenario.name, justify="right")
         table.add_column("diff [95% CI]", justify="right")
         table.add_column("P(beats)", justify="right")
@@ -335,7 +337,7 @@ def compare_table(comparison: Comparison):
         if m not in base.summary:
             continue
         row = [m, _num(base.summary[m].mean, m, cur)]
-        for r in comparison.results[1:]:
+        for r in alternatives:
             d = comparison.differences[r.scenario.name].get(m)
             if d is None:
                 row += ["n/a", "n/a", "n/a"]
@@ -343,16 +345,17 @@ def compare_table(comparison: Comparison):
             row += [_num(d.scenario_mean, m, cur), _diff_text(d, m),
                     "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
         table.add_row(*row)
-    return table
+    return unclipped(table)
 
 
 SCOREBOARD_METRICS = ("reach", "reach_earned", "impressions_earned", "shares", "conversions", "emv", "total_cost",
                       "roi")
 
 
-def scoreboard_table(comparison: Comparison):
-    """A rich Table with one row per scenario: headline means, and reach against the baseline
-    (paired difference with its 95% CI and P(beats)).  Readable with many scenarios."""
+def scoreboard_table(comparison: Comparison, drop: Sequence[str] = ()):
+    """A rich Table with one row per scenario: headline means (less the metrics in ``drop``), and
+    reach against the baseline (paired difference with its 95% CI and P(beats)).  Readable with
+    many scenarios."""
     from rich.table import Table
 
     base = comparison.baseline
@@ -363,7 +366,7 @@ def scoreboard_table(comparison: Comparison):
     from .world_outputs import WORLD_SCOREBOARD
 
     board = ("reach", "shares", "emv") + WORLD_SCOREBOARD if base.world is not None else SCOREBOARD_METRICS
-    metrics = [m for m in board if m in base.summary]
+    metrics = [m for m in scoreboard_metrics(comparison) if m not in drop]
     for m in metrics:
         table.add_column(m, justify="right")
     table.add_column(f"reach vs {base.scenario.name} [95% CI]", justify="right")
@@ -376,7 +379,46 @@ def scoreboard_table(comparison: Comparison):
         else:
             row += [_diff_text(d, "reach"), "n/a" if d.p_beats is None else f"{d.p_beats:.0%}"]
         table.add_row(*row)
-    return table
+    return unclipped(table)
+
+
+def scoreboard_metrics(comparison: Comparison) -> list[str]:
+    """The headline metrics of the scoreboard, most important first."""
+    from .world_outputs import WORLD_SCOREBOARD
+
+    base = comparison.baseline
+    board = ("reach", "shares", "emv") + WORLD_SCOREBOARD if base.world is not None else SCOREBOARD_METRICS
+    return [m for m in board if m in base.summary]
+
+
+def fitted_compare_tables(comparison: Comparison, width: int, measure, detail: bool) -> tuple[list, list[str]]:
+    """The comparison tables for a terminal ``width`` columns wide, and notes on what was left out.
+
+    Numbers are never cut: the scoreboard drops its least important headline columns until it
+    fits (reach against the baseline and P(beats) stay), and the metric table is split into one
+    table per alternative when all of them side by side do not fit.  ``measure(table)`` is the
+    table's natural width (rich's ``Console.measure(...).maximum``)."""
+    tables, notes = [], []
+    n = len(comparison.results)
+    if n > 2:
+        dropped: list[str] = []
+        optional = scoreboard_metrics(comparison)[1:]  # reach stays
+        table = scoreboard_table(comparison)
+        while measure(table) > width and optional:
+            dropped.insert(0, optional.pop())
+            table = scoreboard_table(comparison, drop=dropped)
+        tables.append(table)
+        if dropped:
+            notes.append(f"left out at {width} columns: {', '.join(dropped)} (in compare.csv, or widen the terminal)")
+    if n <= 3 or detail:
+        table = compare_table(comparison)
+        if n > 2 and measure(table) > width:
+            tables += [compare_table(comparison, only=[r.scenario.name]) for r in comparison.results[1:]]
+        else:
+            tables.append(table)
+    else:
+        notes.append("every metric's difference against the baseline with its 95% CI: compare.csv (or --detail)")
+    return tables, notes
 
 
 def compare_footer(comparison: Comparison) -> list[str]:
@@ -408,7 +450,7 @@ def incrementality_table(result: ScenarioResult):
     for m, d in inc.differences.items():
         table.add_row(m, _num(d.baseline_mean, m, cur), _num(d.scenario_mean, m, cur),
                       _diff_text(d, m, currency=cur, signed=False))
-    return table
+    return unclipped(table)
 
 
 def incrementality_footer(result: ScenarioResult) -> list[str]:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._text import unclipped
+
 __all__ = ["contents_table", "world_lines", "write_contents_csv", "CONTENT_COLUMNS", "WORLD_SCOREBOARD"]
 
 CONTENT_COLUMNS = ("reach", "reach_earned", "impressions", "impressions_owned", "impressions_paid",
@@ -48,7 +50,7 @@ def contents_table(result):
         table.add_row(spec.name, f"{spec.sentiment} {spec.owner}", _fmt(float(reach.mean())),
                       f"{_fmt(float(np.quantile(reach, 0.05)))} - {_fmt(float(np.quantile(reach, 0.95)))}",
                       _fmt(float(r.metrics["impressions"].mean())), _fmt(float(r.metrics["shares"].mean())), when)
-    return table
+    return unclipped(table)
 
 
 def world_lines(result) -> list[str]:
