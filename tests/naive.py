@@ -291,14 +291,11 @@ def reference_replicate(graph, model, seeds, key, *, seed_times=None, paid=()):
     seed_posts = sum(1 for p in posters if p["parent"] is None and p["generation"] == 0)
     shares = len(posters) - seed_posts
     depth = max((p["generation"] for p in posters), default=0)
-    per_generation = [0] * (depth + 2)
-    for p in posters:
-        per_generation[p["generation"]] += 1
     children_of_seeds = sum(1 for p in posters if p["parent"] is not None and posters[p["parent"]]["generation"] == 0)
-    ratios = []
-    for g in range(max(depth, 1)):
-        if per_generation[g] > 0:
-            ratios.append((children_of_seeds if g == 0 else per_generation[g + 1]) / per_generation[g])
+    # k-factors: mean offspring (shares of its post) per poster, and per sharer (seeds left out)
+    offspring = sum(1 for p in posters if p["parent"] is not None)
+    offspring_of_sharers = sum(1 for p in posters if p["parent"] is not None
+                               and posters[p["parent"]]["generation"] != 0)
     # structural virality: distances between all pairs of posters of one tree (by BFS)
     adjacency = [[] for _ in posters]
     for i, p in enumerate(posters):
@@ -372,7 +369,8 @@ def reference_replicate(graph, model, seeds, key, *, seed_times=None, paid=()):
         "peak_time_h": peak,
         "virality_rate": shares / impressions if impressions else nan,
         "amplification": children_of_seeds / seed_posts if seed_posts else nan,
-        "k_factor": sum(ratios) / len(ratios) if ratios else nan,
+        "k_factor": offspring / len(posters) if posters else nan,
+        "k_factor_sharers": offspring_of_sharers / shares if shares else nan,
         "seed_posts": seed_posts,
         "arcs_traversed": sum(len(followers[p["node"]]) for p in posters),
     }

@@ -285,14 +285,9 @@ def replicate(graph, specs, key, *, cross, prior, attention, collision, segment)
         seed_posts = sum(1 for x in sh if x[3] == 0)
         shares = len(sh) - seed_posts
         depth = max((x[3] for x in sh), default=0)
-        gen_count = [0] * (depth + 2)
-        for x in sh:
-            gen_count[x[3]] += 1
         gen1_of_seeds = sum(1 for x in sh if x[1] is not None and sh[x[1]][3] == 0 and sh[x[1]][2] >= 0)
-        ratios = []
-        for g in range(1 if depth == 0 else depth):
-            if gen_count[g] > 0:
-                ratios.append((gen1_of_seeds if g == 0 else gen_count[g + 1]) / gen_count[g])
+        offspring = sum(1 for x in sh if x[1] is not None)
+        offspring_of_sharers = sum(1 for x in sh if x[1] is not None and sh[x[1]][3] != 0)
         roots = {}
         for i, x in enumerate(sh):
             r = i
@@ -330,7 +325,8 @@ def replicate(graph, specs, key, *, cross, prior, attention, collision, segment)
             "structural_virality": dist / pairs if pairs else math.nan, "time_to_50pct_h": t50,
             "time_to_90pct_h": t90, "peak_time_h": peak, "virality_rate": shares / imp if imp else math.nan,
             "amplification": gen1_of_seeds / seed_posts if seed_posts else math.nan,
-            "k_factor": sum(ratios) / len(ratios) if ratios else math.nan,
+            "k_factor": offspring / len(sh) if sh else math.nan,
+            "k_factor_sharers": offspring_of_sharers / shares if shares else math.nan,
             "clicks_owned": clicks - clicks_earned - clicks_paid, "clicks_paid": clicks_paid,
         }
         extras = {"launch_h": launch_step[c] * step if launch_step[c] is not None and launch_step[c] <= n_steps

@@ -291,14 +291,16 @@ def test_a_longer_horizon_changes_nothing_once_cascades_are_over(ba_graph):
                                    CascadeModel.independent_cascade(1.0, horizon=12.0)],
                          ids=["threshold", "ic"])
 def test_a_cascade_as_deep_as_the_horizon_has_exact_tree_metrics_on_any_thread_count(model):
-    """A chain 0 -> 1 -> ... -> 30 with certain shares is 12 generations deep at the horizon: one
-    offspring per poster (k_factor exactly 1) in every run, on 1 and 2 threads.  The generation
-    counts once had n_steps entries inside the parallel kernel, and such a cascade read past them."""
+    """A chain 0 -> 1 -> ... -> 30 with certain shares is 12 generations deep at the horizon: 13
+    posters, 12 of them someone's offspring (k_factor 12/13; per sharer 11/12), in every run, on 1
+    and 2 threads.  Per-thread counts once had n_steps entries inside the parallel kernel, and
+    such a cascade read past them."""
     chain = SocialGraph.from_arcs(31, np.arange(30), np.arange(1, 31), directed=True)
     results = [simulate(chain, model, [0], runs=300, seed=2, threads=t) for t in (1, 2)]
     for res in results:
         np.testing.assert_array_equal(res.metrics["depth"], np.full(300, 12.0))
-        np.testing.assert_array_equal(res.metrics["k_factor"], np.ones(300))
+        np.testing.assert_array_equal(res.metrics["k_factor"], np.full(300, 12 / 13))
+        np.testing.assert_array_equal(res.metrics["k_factor_sharers"], np.full(300, 11 / 12))
     assert_same_results(*results)
 
 

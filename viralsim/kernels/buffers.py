@@ -117,15 +117,14 @@ def seed_node(key, seeds, i, random_seed, n):
 
 @njit(cache=True)
 def thread_scratch(n_threads, n_buckets, n_steps):
-    """Per-thread calendar heads and tails (all -1; ``n_buckets`` rows of n_steps + 1 steps), the
-    per-generation counts (n_steps + 2, all 0) and a random stream of each thread.
+    """Per-thread calendar heads and tails (all -1; ``n_buckets`` rows of n_steps + 1 steps) and a
+    random stream of each thread.
 
-    Allocated here, outside the parallel kernels: inside them numba's array analysis gave the
-    generation counts n_steps entries instead of n_steps + 2 (numba 0.68), and a cascade as deep
-    as the horizon then read and wrote past their end (k_factor values of 1e12 that depended on
+    Allocated here, outside the parallel kernels: inside them numba's array analysis once gave
+    a per-thread array of n_steps + 2 entries only n_steps (numba 0.68), and a cascade as deep
+    as the horizon then read and wrote past its end (k_factor values of 1e12 that depended on
     the thread count)."""
     head = np.full((n_threads, n_buckets, n_steps + 1), -1, dtype=np.int32)
     tail = np.empty((n_threads, n_buckets, n_steps + 1), dtype=np.int32)
-    gen_count = np.zeros((n_threads, n_steps + 2), dtype=np.int64)
     stream = np.empty((n_threads, 1), dtype=np.uint64)
-    return head, tail, gen_count, stream
+    return head, tail, stream

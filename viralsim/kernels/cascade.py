@@ -229,7 +229,7 @@ def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, seri
 
 
 @njit(cache=True)
-def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, gen_count, stream, series_row,
+def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, stream, series_row,
                    metrics_row, reach_seg_row, attribution_row, node_counts, record_nodes):
     """Simulate replicate r (key ``key``) with one thread's buffers; write its output rows.
 
@@ -361,7 +361,7 @@ def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, g
     tally[T_ARCS_TRAVERSED] = arcs_traversed
     _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, series_row, reach_seg_row,
                       attribution_row, node_counts, record_nodes, tally)
-    return finish(key, stream, rules.engagement_rate, rules.step_h, min(t_hi, n_steps), series_row, gen_count,
+    return finish(key, stream, rules.engagement_rate, rules.step_h, min(t_hi, n_steps), series_row,
                   node_counts, record_nodes, sh, tally, metrics_row)
 
 
@@ -379,7 +379,7 @@ def run_replicates(graph, seeding, rules, keys, replicate_ids, n_threads, out, b
     in a scratch row, so a replicate's cost does not grow with the horizon).
     """
     n_steps = rules.share_prob_by_step.shape[0] - 1
-    head, tail, gen_count, stream = thread_scratch(n_threads, 1, n_steps)
+    head, tail, stream = thread_scratch(n_threads, 1, n_steps)
     metrics, series, reach_seg, attribution, node_counts, overflow = out
     record_nodes = node_counts.shape[2] > 0
     record_series = series.shape[0] > 0
@@ -392,12 +392,12 @@ def run_replicates(graph, seeding, rules, keys, replicate_ids, n_threads, out, b
             if rules.full_feed:
                 t_end = one_replicate_full_feed(
                     keys[r], graph, seeding, rules, buffers.bits[th, 0], buffers.bits[th, 1], buffers.touched[th], q,
-                    buffers.sh[th], gen_count[th], stream[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
+                    buffers.sh[th], stream[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
                     node_counts[th], record_nodes)
             else:
                 t_end = _one_replicate(
                     r, keys[r], graph, seeding, rules, buffers.state[th], buffers.touched[th], buffers.bits[th, 0], q,
-                    buffers.sh[th], gen_count[th], stream[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
+                    buffers.sh[th], stream[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
                     node_counts[th], record_nodes)
             if t_end < 0:
                 overflow[r] = 1

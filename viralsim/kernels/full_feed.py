@@ -17,7 +17,7 @@ from .tree import SH_SEED, add_sharer, finish
 
 
 @njit(cache=True)
-def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q, sh, gen_count, stream, series_row,
+def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q, sh, stream, series_row,
                             metrics_row, reach_seg_row, attribution_row, node_counts, record_nodes):
     """:func:`.cascade._one_replicate` when every post reaches every follower after the same delay
     (feed_reach 1, a fixed delay, fatigue 1, no paid posts and no clicks): the independent
@@ -144,7 +144,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
         for i in range(n_touched):
             node_counts[1, touched[i]] += 1
     clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched, pool_node, top)
-    return finish(key, stream, rules.engagement_rate, rules.step_h, min(t_hi, n_steps), series_row, gen_count,
+    return finish(key, stream, rules.engagement_rate, rules.step_h, min(t_hi, n_steps), series_row,
                   node_counts, record_nodes, sh, tally, metrics_row)
 
 

@@ -16,7 +16,7 @@ METRIC_NAMES = (
     "frequency", "shares", "engagements", "engagements_earned", "clicks", "clicks_earned",
     "conversions", "conversions_earned", "depth", "structural_virality",
     "time_to_50pct_h", "time_to_90pct_h", "peak_time_h", "virality_rate", "amplification",
-    "k_factor", "seed_posts", "arcs_traversed",
+    "k_factor", "k_factor_sharers", "seed_posts", "arcs_traversed",
 )
 SERIES_NAMES = ("reach", "impressions", "impressions_owned", "impressions_paid", "impressions_earned", "shares")
 N_METRICS = len(METRIC_NAMES)
@@ -46,8 +46,9 @@ _M_PEAK_TIME_H = 20
 _M_VIRALITY_RATE = 21
 _M_AMPLIFICATION = 22
 _M_K_FACTOR = 23
-_M_SEED_POSTS = 24
-_M_ARCS_TRAVERSED = 25
+_M_K_FACTOR_SHARERS = 24
+_M_SEED_POSTS = 25
+_M_ARCS_TRAVERSED = 26
 assert all(globals()[f"_M_{name.upper()}"] == i for i, name in enumerate(METRIC_NAMES))
 # series rows: new reach, impressions (summed at the end), impressions of kind k at _S_KIND + k, shares
 _S_REACH = 0

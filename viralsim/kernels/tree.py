@@ -1,5 +1,5 @@
 """The sharer list of a replicate and what is computed from it at the end: the diffusion-tree
-metrics (depth, structural virality, amplification, k-factor), engagements, and the metrics row."""
+metrics (depth, structural virality, amplification, k-factors), engagements, and the metrics row."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from numba import njit
 from .layout import (
     _M_AMPLIFICATION, _M_ARCS_TRAVERSED, _M_CLICKS, _M_CLICKS_EARNED, _M_CONVERSIONS, _M_CONVERSIONS_EARNED, _M_DEPTH,
     _M_ENGAGEMENTS, _M_ENGAGEMENTS_EARNED, _M_FREQUENCY, _M_IMPRESSIONS, _M_IMPRESSIONS_EARNED, _M_IMPRESSIONS_OWNED,
-    _M_IMPRESSIONS_PAID, _M_K_FACTOR, _M_PEAK_TIME_H, _M_REACH, _M_REACH_EARNED, _M_REACH_OWNED, _M_REACH_PAID,
+    _M_IMPRESSIONS_PAID, _M_K_FACTOR, _M_K_FACTOR_SHARERS, _M_PEAK_TIME_H, _M_REACH, _M_REACH_EARNED, _M_REACH_OWNED, _M_REACH_PAID,
     _M_SEED_POSTS, _M_SHARES, _M_STRUCTURAL_VIRALITY, _M_TIME_TO_50PCT_H, _M_TIME_TO_90PCT_H, _M_VIRALITY_RATE,
     _P_ENGAGE, _S_IMPRESSIONS, _S_KIND, _S_REACH, EARNED, OWNED, PAID, T_ARCS_TRAVERSED, T_CLICKS, T_CLICKS_EARNED,
     T_CONVERSIONS, T_CONVERSIONS_EARNED, T_FROM_SEED_GEN1, T_REACH, T_REACH_EARNED, T_REACH_OWNED, T_REACH_PAID,
@@ -46,8 +46,7 @@ def add_sharer(sh, s, v, parent, seed_idx, seed_post):
 
 
 @njit(cache=True)
-def finish(key, stream, engagement_rate, step_h, t_end, series_row, gen_count, node_counts, record_nodes, sh, tally,
-           metrics_row):
+def finish(key, stream, engagement_rate, step_h, t_end, series_row, node_counts, record_nodes, sh, tally, metrics_row):
     """End of a replicate, whichever path ran it: engagements, the diffusion-tree metrics of the
     sharer list ``sh`` (node, parent, seed, root, generation, subtree size rows), the impression
     totals and reach timing from the series, and the metrics row from the tallies.  Returns ``t_end``."""
@@ -71,14 +70,15 @@ def finish(key, stream, engagement_rate, step_h, t_end, series_row, gen_count, n
         p = sh_parent[s]
         if p >= 0:
             sh_sub[p] += sh_sub[s]
-    wiener = 0.0  # gen_count[] is all 0 between replicates (cleared after use below)
+    wiener = 0.0
     pairs = 0.0
+    with_parent = 0  # posters whose post shared another poster's
     for s in range(n_sharers):
         g = sh_gen[s]
-        gen_count[g] += 1
         if g > depth:
             depth = g
         if sh_parent[s] >= 0:
+            with_parent += 1
             sub = float(sh_sub[s])
             wiener += sub * (sh_sub[sh_root[s]] - sub)  # pairs this tree edge separates
         else:
@@ -116,16 +116,6 @@ def finish(key, stream, engagement_rate, step_h, t_end, series_row, gen_count, n
                 t50 = t * step_h
             if np.isnan(t90) and cum >= 0.9 * reach:
                 t90 = t * step_h
-    kf_sum = 0.0
-    kf_terms = 0
-    for g in range(depth + 1 if depth == 0 else depth):
-        if gen_count[g] > 0:
-            children = from_seed_gen1 if g == 0 else gen_count[g + 1]
-            kf_sum += children / gen_count[g]
-            kf_terms += 1
-    for g in range(depth + 2):
-        gen_count[g] = 0
-
     m = metrics_row
     m[_M_REACH] = reach
     m[_M_REACH_OWNED] = tally[T_REACH_OWNED]
@@ -150,7 +140,9 @@ def finish(key, stream, engagement_rate, step_h, t_end, series_row, gen_count, n
     m[_M_PEAK_TIME_H] = peak
     m[_M_VIRALITY_RATE] = shares / impressions if impressions > 0 else np.nan
     m[_M_AMPLIFICATION] = from_seed_gen1 / seed_posts if seed_posts > 0 else np.nan
-    m[_M_K_FACTOR] = kf_sum / kf_terms if kf_terms > 0 else np.nan
+    # mean offspring per poster (the shares each post drew), seeds included, and per sharer
+    m[_M_K_FACTOR] = with_parent / n_sharers if n_sharers > 0 else np.nan
+    m[_M_K_FACTOR_SHARERS] = (with_parent - from_seed_gen1) / shares if shares > 0 else np.nan
     m[_M_SEED_POSTS] = seed_posts
     m[_M_ARCS_TRAVERSED] = tally[T_ARCS_TRAVERSED]
     return t_end

@@ -241,7 +241,7 @@ def _factor(prior_mask, posted_mask, c, prior, cross, n_contents):
 
 
 @njit(cache=True)
-def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail, gen_count, stream, ckeys, pkeys,
+def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail, stream, ckeys, pkeys,
                counters, launch, trig_t, out):
     """Simulate replicate r (key ``key``) of the world with thread ``th``'s buffers.
 
@@ -434,14 +434,14 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                     if head[cl, t] != -1:
                         again = True
     t_end = min(t_hi, n_steps)
-    return _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys,
+    return _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, stream, ckeys, pkeys,
                        counters,
                        launch, trig_t, series, metrics_row, extras_row, world_row, reach_seg_row, attribution_row,
                        segment, n, t_end, step_h)
 
 
 @njit(cache=True)
-def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_count, stream, ckeys, pkeys, counters,
+def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, stream, ckeys, pkeys, counters,
                 launch, trig_t, series, metrics_row, extras_row, world_row, reach_seg_row, attribution_row,
                 segment, n, t_end, step_h):
     """Reach, funnel and world metrics from the touched users; each content's tree metrics by ``.tree.finish``."""
@@ -539,7 +539,7 @@ def _end_of_run(key, contents, world, state, touched, n_touched, bits, sh, gen_c
         acc[c, T_SEED_POSTS] = counters[c, 4]
         acc[c, T_FROM_SEED_GEN1] = counters[c, 5]
         acc[c, T_ARCS_TRAVERSED] = counters[c, 3]
-        finish(ckeys[c], stream, rates[c, 0], step_h, t_end, series[c * N_SERIES: (c + 1) * N_SERIES], gen_count,
+        finish(ckeys[c], stream, rates[c, 0], step_h, t_end, series[c * N_SERIES: (c + 1) * N_SERIES],
                dummy_nodes, False, sh[c], acc[c], metrics_row[c])
         extras_row[c, 0] = launch[c] * step_h if 0 <= launch[c] <= series.shape[1] - 1 else np.nan
         extras_row[c, 1] = trig_t[c] * step_h if trig_t[c] >= 0 else np.nan
@@ -584,7 +584,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     n_steps = contents[1].shape[1] - 1
     n_classes = world[5]
     series = out[3]
-    head, tail, gen_count, stream = thread_scratch(n_threads, n_classes, n_steps)
+    head, tail, stream = thread_scratch(n_threads, n_classes, n_steps)
     ckeys = np.empty((n_threads, n_contents), dtype=np.uint64)
     pkeys = np.empty((n_threads, n_contents, 5), dtype=np.uint64)  # per content: share, paid share, reach, delay, funnel
     counters = np.empty((n_threads, n_contents, 8), dtype=np.int64)
@@ -599,7 +599,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
         while slot < replicate_ids.shape[0]:
             r = replicate_ids[slot]
             t_end = _one_world(r, keys[r], graph, contents, seeding, world, th, buffers, head[th], tail[th],
-                               gen_count[th], stream[th], ckeys[th], pkeys[th], counters[th], launch[th], trig_t[th],
+                               stream[th], ckeys[th], pkeys[th], counters[th], launch[th], trig_t[th],
                                work)
             if t_end < 0:
                 overflow[r] = 1

@@ -18,8 +18,8 @@ from .results import SimulationResult
 
 __all__ = ["simulate", "simulate_random_seed", "PaidPlacement"]
 
-_CONTRACT_METRICS = K.METRIC_NAMES[:24]
-_DIAGNOSTICS = K.METRIC_NAMES[24:]
+_CONTRACT_METRICS = K.METRIC_NAMES[:25]
+_DIAGNOSTICS = K.METRIC_NAMES[25:]
 
 
 @dataclass(frozen=True)

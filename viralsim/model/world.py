@@ -25,8 +25,8 @@ from ..kernels import world as W
 from ..random import as_seed_sequence, replicate_keys
 from .params import CascadeModel, _float
 from .results import SimulationResult
-from .simulate import (_GUIDE_SIZE, PaidPlacement, _check_runs, _check_seeds, _delay_table, _segments, _steps_of,
-                       run_in_batches, simulate)
+from .simulate import (_CONTRACT_METRICS, _DIAGNOSTICS, _GUIDE_SIZE, PaidPlacement, _check_runs, _check_seeds,
+                       _delay_table, _segments, _steps_of, run_in_batches, simulate)
 
 __all__ = ["ContentSpec", "Trigger", "Interaction", "WorldResult", "simulate_world", "SENTIMENTS", "OWNERS",
            "COLLISIONS", "TRIGGER_METRICS", "FACTOR_MAX", "MAX_CONTENTS"]
@@ -435,9 +435,9 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
     for ci, c in enumerate(contents):
         cols = {name: metrics[:, ci, i] for i, name in enumerate(K.METRIC_NAMES)}
         ext = {name: extras[:, ci, i] for i, name in enumerate(W.EXTRA_NAMES)}
-        ms = {k: cols[k] for k in K.METRIC_NAMES[:24]}
+        ms = {k: cols[k] for k in _CONTRACT_METRICS}
         ms["clicks_owned"], ms["clicks_paid"] = ext["clicks_owned"], ext["clicks_paid"]
-        diag = {k: cols[k] for k in K.METRIC_NAMES[24:]}
+        diag = {k: cols[k] for k in _DIAGNOSTICS}
         diag.update({k: ext[k] for k in ("launch_h", "trigger_h", "views_dropped")})
         ts = {name: series[:, ci * K.N_SERIES + i, :] for i, name in enumerate(K.SERIES_NAMES)} if timeseries else {}
         results[c.name] = SimulationResult(
