@@ -193,3 +193,25 @@ def test_readme_main_command_finishes_well_under_a_minute(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "baseline: 1,000 runs, 200,000 users" in proc.stdout
     assert elapsed < 60, f"took {elapsed:.1f} s"
+
+
+def test_a_run_of_another_resolved_scenario_is_never_replaced_silently(work, tmp_path):
+    """A --set run, then a plain run into the same folder: the second says what it replaced, and a
+    run's overrides show beside its name in plots and the report."""
+    from viralsim.plotting import load_results
+
+    first = viralsim("run", work / "cli-small.yaml", "--out", tmp_path, "--runs", "20", "--set",
+                     "content.stickiness=0.08", cwd=tmp_path)
+    assert first.returncode == 0 and "replaced" not in first.stderr
+    run = load_results([tmp_path / "cli-small"]).runs[0]
+    assert run.overrides == ["--set content.stickiness=0.08", "--runs 20"]
+    assert run.label == "cli-small (content.stickiness=0.08, --runs 20)"
+    again = viralsim("run", work / "cli-small.yaml", "--out", tmp_path, "--runs", "20", "--set",
+                     "content.stickiness=0.08", cwd=tmp_path)
+    assert "replaced" not in again.stderr  # the same resolved scenario: nothing is lost
+    plain = viralsim("run", work / "cli-small.yaml", "--out", tmp_path, "--runs", "20", cwd=tmp_path)
+    assert plain.returncode == 0
+    assert (f"viralsim: note: replaced {tmp_path / 'cli-small'}/, which held a run of a different scenario "
+            "(content.stickiness 0.08 -> 0.05); use --out DIR to keep both") in plain.stderr
+    report = viralsim("report", tmp_path / "cli-small", "-o", tmp_path / "r.html", cwd=tmp_path)
+    assert report.returncode == 0 and "run with --runs 20" in (tmp_path / "r.html").read_text()

@@ -181,8 +181,8 @@ def cmd_run(args) -> int:
     from ..scenario import load_scenario, simulate
     from ..scenario.plan import plan_campaign
     from ..scenario.runner import build_audience
-    from ..scenario.outputs import (incrementality_footer, incrementality_table, summary_footer, summary_table,
-                                    write_run_outputs)
+    from ..scenario.outputs import (incrementality_footer, incrementality_table, replaced_run_notice, summary_footer,
+                                    summary_table, write_run_outputs)
     from ..scenario.runner import run_baseline
 
     scenarios = _load_all(args)
@@ -202,7 +202,10 @@ def cmd_run(args) -> int:
         if base is not None:
             with progress_bar(result.runs, f"{base.name} (baseline)") as advance:
                 result = run_baseline(result, base, threads=args.threads, progress=advance)
+        notice = replaced_run_notice(Path(args.out) / sc.name, result)
         target = _write(write_run_outputs, result, args.out, argv=["viralsim", *sys.argv[1:]], out=args.out)
+        if notice:  # never replaced silently
+            print(f"viralsim: note: {notice}", file=sys.stderr)
         if args.plot:
             from ..plotting import write_spread_curve
 

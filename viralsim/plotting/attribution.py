@@ -53,7 +53,7 @@ def _seed_axis(ax, r, color, top: int) -> None:
     total = len(att["labels"])
     shown = (f"top {len(order)} of {total:,} seeds" if total > len(order) else
              "its only seed" if total == 1 else f"all {total:,} seeds")
-    ax.set_title(f"{r.name}: earned reach per seed account ({shown}, mean of {r.n_runs:,} runs)")
+    ax.set_title(f"{r.label}: earned reach per seed account ({shown}, mean of {r.n_runs:,} runs)")
 
 
 @styled

@@ -77,7 +77,7 @@ def cascade_ccdf(results, metric: str = "reach"):
         zeros = int(np.count_nonzero(np.asarray(vals) == 0))
         extra = f", {zeros:,} at 0 not drawn" if zeros else ""
         ax.step(x, p, where="post", color=c, linestyle=ls, linewidth=1.8,
-                label=f"{r.name}\nmedian {np.nanmedian(vals):,.0f}, max {np.nanmax(vals):,.0f}{extra}")
+                label=f"{r.label}\nmedian {np.nanmedian(vals):,.0f}, max {np.nanmax(vals):,.0f}{extra}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     lo = min(float(x[0]) for x, _ in points.values() if x.size)

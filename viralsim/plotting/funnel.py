@@ -42,7 +42,7 @@ def funnel(results):
         lo = np.array([r.metrics[s].p05 for s, _ in FUNNEL_STAGES])
         hi = np.array([r.metrics[s].p95 for s, _ in FUNNEL_STAGES])
         y = y0 + 0.4 - height * (i + 0.5)
-        bars = ax.barh(y, np.maximum(means, 1e-9), height=height * 0.92, color=c, label=r.name,
+        bars = ax.barh(y, np.maximum(means, 1e-9), height=height * 0.92, color=c, label=r.label,
                        xerr=[np.maximum(means - lo, 0), np.maximum(hi - means, 0)],
                        error_kw=dict(ecolor="#444444", elinewidth=1, capsize=2))
         for k, (bar, m) in enumerate(zip(bars, means)):

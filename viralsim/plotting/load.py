@@ -96,6 +96,17 @@ class RunResult:
     seed_attribution: dict | None = None
 
     @property
+    def overrides(self) -> list[str]:
+        """The command-line flags that changed this run's scenario files (from manifest.json)."""
+        return [str(o) for o in self.manifest.get("overrides", [])]
+
+    @property
+    def label(self) -> str:
+        """The name as a reader should see it: with the overrides that made this run, if any."""
+        shown = [o[len("--set "):] if o.startswith("--set ") else o for o in self.overrides]
+        return f"{self.name} ({', '.join(shown)})" if shown else self.name
+
+    @property
     def n_runs(self) -> int:
         return int(self.summary.get("runs", len(next(iter(self.runs.values()), ()))))
 

@@ -69,7 +69,7 @@ def spread_curves(results, metric: str = "reach", *, names_order=None):
         ax.fill_between(r.times_h, s["p05"], s["p95"], color=c, alpha=0.18, linewidth=0)
         final = s["mean"][-1]
         ax.plot(r.times_h, s["mean"], color=c, linestyle=ls, linewidth=2.0,
-                label=f"{r.name}\n{final:,.0f} at {r.times_h[-1]:g} h ({r.n_runs:,} runs)")
+                label=f"{r.label}\n{final:,.0f} at {r.times_h[-1]:g} h ({r.n_runs:,} runs)")
     _time_axis(ax, runs[0].times_h)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(thousands())

@@ -396,7 +396,10 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
     for name in names:
         r = next((r for r in runs if r.name == name), None)
         desc = r.description if r is not None else ""
-        doc.add(f"<p>{_swatch(colors[name])}<strong>{E(name)}</strong>: {E(desc) if desc else '(no description)'}</p>")
+        shown = f"<strong>{E(name)}</strong>"
+        if r is not None and r.overrides:
+            shown += f" (run with {E(' '.join(r.overrides))})"
+        doc.add(f"<p>{_swatch(colors[name])}{shown}: {E(desc) if desc else '(no description)'}</p>")
     if runs:
         flat = {r.name: _flatten({k: v for k, v in r.manifest.get("scenario", {}).items()
                                   if k not in ("name", "description")}) for r in runs}

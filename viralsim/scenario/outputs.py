@@ -53,6 +53,41 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
+def overrides_of(sc) -> list[str]:
+    """The command-line flags that changed the scenario's files (``--set k=v``, ``--runs N``,
+    ``--seed S``), in the order given: shown beside its name in plots and the report."""
+    return list(dict.fromkeys(str(w) for w in sc.where.values() if w.line is None and str(w).startswith("--")))
+
+
+def replaced_run_notice(target: Path, result: ScenarioResult) -> str | None:
+    """A line saying what is lost when ``target`` holds a run of a different resolved scenario
+    (the keys that differ, before and now), or None when there is nothing there or it is the same."""
+    try:
+        old = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["scenario"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    new = json.loads(json.dumps(manifest(result)["scenario"], default=str))
+    flat_old, flat_new = _flat(old), _flat(new)
+    changed = [k for k in sorted(set(flat_old) | set(flat_new)) if flat_old.get(k) != flat_new.get(k)]
+    if not changed:
+        return None
+    shown = ", ".join(f"{k} {flat_old.get(k, '(unset)')} -> {flat_new.get(k, '(unset)')}" for k in changed[:4])
+    more = f" and {len(changed) - 4} more" if len(changed) > 4 else ""
+    return (f"replaced {target}/, which held a run of a different scenario ({shown}{more}); "
+            "use --out DIR to keep both")
+
+
+def _flat(d, prefix: str = "") -> dict:
+    out = {}
+    for k, v in (d.items() if isinstance(d, dict) else enumerate(d)):
+        p = f"{prefix}.{k}" if prefix and isinstance(d, dict) else (f"{prefix}[{k}]" if prefix else str(k))
+        if isinstance(v, (dict, list)) and v:
+            out.update(_flat(v, p))
+        else:
+            out[p] = v
+    return out
+
+
 def manifest(result: ScenarioResult, *, argv: Sequence[str] | None = None, wall_time_s: float | None = None) -> dict:
     """Everything needed to re-run ``result``: ``viralsim run manifest.json`` loads ``scenario``."""
     sc = result.scenario
@@ -68,6 +103,7 @@ def manifest(result: ScenarioResult, *, argv: Sequence[str] | None = None, wall_
         "graph": {"fingerprint": result.graph.fingerprint(), "nodes": int(result.graph.n_nodes),
                   "edges": int(result.graph.n_edges), "directed": bool(result.graph.directed)},
         "versions": versions(),
+        "overrides": overrides_of(sc),
         "command_line": list(sys.argv if argv is None else argv),
         "wall_time_s": round(float(result.wall_time_s if wall_time_s is None else wall_time_s), 3),
     }
