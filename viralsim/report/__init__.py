@@ -98,6 +98,29 @@ def _decimals(values, metric: str) -> int | None:
     return 0 if top >= 100 else 1 if top >= 10 else 2
 
 
+def _public_path(text: str) -> str:
+    """A path as a client may see it: relative to the working folder when under it, else its last two
+    parts (the machine's absolute folders stay out of a report that is sent around)."""
+    p = Path(text)
+    if not p.is_absolute():
+        return text
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(Path("…", *p.parts[-2:]))
+
+
+def _public(value):
+    """``value`` (a manifest) with every absolute path made public by :func:`_public_path`."""
+    if isinstance(value, dict):
+        return {k: _public(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    if isinstance(value, str) and value.startswith("/"):
+        return _public_path(value)
+    return value
+
+
 def _verdict(results: ResultSet, runs, paired: bool, currency: str) -> str | None:
     """The verdict sentence: from the runs when they are paired, else the one compare.json states."""
     declared = next((c.document.get("verdict") for c in results.comparisons if c.document.get("verdict")), None)
@@ -528,7 +551,9 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         m = r.manifest
         g = m.get("graph", {})
         ver = m.get("versions", {})
-        rerun = f"viralsim run {r.path / 'manifest.json'}" if r.path is not None else "viralsim run <manifest.json>"
+        m = _public(m)
+        rerun = (f"viralsim run {_public_path(str(r.path / 'manifest.json'))}" if r.path is not None
+                 else "viralsim run <manifest.json>")
         rows.append(
             f'<tr><td>{_swatch(colors[r.name])}{E(r.name)}</td>'
             f'<td>{E(str(m.get("seed_entropy", r.seed)))}</td><td>{r.n_runs:,}</td>'
@@ -543,9 +568,10 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
         doc.table(["scenario", "seed", "runs", "audience graph", "versions", "re-run with"], rows, cls="textual")
         for r in runs:
             doc.add(f"<details><summary>full manifest.json of {E(r.name)}</summary>"
-                    f"<pre>{E(json.dumps(r.manifest, indent=2))}</pre></details>")
+                    f"<pre>{E(json.dumps(_public(r.manifest), indent=2))}</pre></details>")
     for c in results.comparisons:
-        doc.add(f"<p>compare.json in <code>{E(str(c.path))}</code>: baseline {E(c.baseline)}, seed {c.seed}, "
+        doc.add(f"<p>compare.json in <code>{E(_public_path(str(c.path)))}</code>: baseline {E(c.baseline)}, "
+                f"seed {c.seed}, "
                 f"{c.runs:,} runs per scenario.</p>")
     doc.add("</section>")
     footer = (f"<footer>Made with viralsim {E(__version__)} on {now}. Figures use the Okabe-Ito colour-blind-safe "
