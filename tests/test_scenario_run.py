@@ -274,3 +274,13 @@ def test_compare_tables_never_cut_a_number_in_an_80_column_terminal(small_path):
     d = comparison.differences["stickiest_of_all_variants"]["reach"]
     assert f"{d.scenario_mean:,.0f}" in text  # the numbers themselves are there, whole
     assert notes and notes[0].startswith("left out at 80 columns: ")
+
+
+def test_roi_on_too_few_conversions_carries_a_warning():
+    from viralsim.campaign.valuation import thin_conversions_note
+
+    few = thin_conversions_note(np.array([0, 0, 1, 2, 0] * 20), 35.0, 200.0, "USD")
+    assert few.startswith("ROI rests on 0.6 conversions per run (90% of runs: 0 to 2), and each one (35.00 USD) "
+                          "moves it by 18 percentage points")
+    assert thin_conversions_note(np.full(100, 12.0), 35.0, 200.0) is None  # enough conversions
+    assert thin_conversions_note(np.zeros(100), 0.0, 200.0) is None  # conversions are not valued

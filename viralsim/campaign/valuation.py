@@ -179,3 +179,25 @@ def value_metrics(metrics: dict[str, np.ndarray], valuation: Valuation, spend: S
     roi = net / total if spend.total > 0 else np.full(emv.shape, np.nan)
     return {"emv": emv, "conversion_value": conversion_value, "paid_cost": paid, "total_cost": total,
             "net_value": net, "roi": roi}
+
+
+# Below this many conversions per run on average, conversion value (and so ROI) is decided by
+# whether a run happens to convert at all: its interval is then reported with a warning.
+MIN_CONVERSIONS_FOR_ROI = 10.0
+
+
+def thin_conversions_note(conversions, per_conversion: float, total_cost: float, currency: str = "") -> str | None:
+    """A warning when ROI rests on too few conversions per run to be stable (see
+    :data:`MIN_CONVERSIONS_FOR_ROI`), or None."""
+    conv = np.asarray(conversions, dtype=np.float64)
+    if per_conversion <= 0 or total_cost <= 0 or conv.size == 0:
+        return None
+    mean = float(np.nanmean(conv))
+    if mean >= MIN_CONVERSIONS_FOR_ROI:
+        return None
+    lo, hi = np.nanpercentile(conv, [5, 95])
+    step = per_conversion / total_cost
+    unit = f" {currency}" if currency else ""
+    return (f"ROI rests on {mean:.2g} conversions per run (90% of runs: {lo:.0f} to {hi:.0f}), and each one "
+            f"({per_conversion:,.2f}{unit}) moves it by {step * 100:,.0f} percentage points: too few for a stable "
+            f"ROI (it needs about {MIN_CONVERSIONS_FOR_ROI:.0f} or more); read EMV and reach first")

@@ -529,7 +529,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
     caveat = None
     groups: dict[tuple, list[str]] = {}
     for name, v in vals:
-        lines = tuple(str(v[k]) for k in ("emv_formula", "roi_formula", "roi_undefined") if v.get(k))
+        lines = tuple(str(v[k]) for k in ("emv_formula", "roi_formula", "roi_undefined", "roi_unstable") if v.get(k))
         groups.setdefault(lines, []).append(name)
         caveat = v.get("caveat") or caveat
     for lines, who in groups.items():

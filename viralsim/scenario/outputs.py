@@ -347,8 +347,9 @@ def summary_footer(result: ScenarioResult) -> list[str]:
     if info is None:
         return lines + ["no valuation section: EMV and ROI not computed"]
     lines += [info["emv_formula"], info["roi_formula"]]
-    if "roi_undefined" in info:
-        lines.append(info["roi_undefined"])
+    for key in ("roi_undefined", "roi_unstable"):
+        if key in info:
+            lines.append(info[key])
     lines.append(EMV_CAVEAT)
     return lines
 

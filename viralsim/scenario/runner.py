@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, value_metrics
+from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, thin_conversions_note, value_metrics
 from ..errors import ScenarioError
 from ..graph import SocialGraph
 from ..model.results import (LOWER_IS_BETTER, NO_DIRECTION, MetricDifference, Summary, better_direction,
@@ -76,6 +76,11 @@ class ScenarioResult:
                 "caveat": EMV_CAVEAT}
         if self.plan.spend.total == 0:
             info["roi_undefined"] = ROI_UNDEFINED
+        else:
+            thin = thin_conversions_note(self.metrics["conversions"], v.per_conversion, self.plan.spend.total,
+                                         v.currency)
+            if thin:
+                info["roi_unstable"] = thin
         return info
 
     def attribution_by_source(self) -> list[dict]:
