@@ -264,6 +264,11 @@ def test_funnel_has_four_stages_per_scenario(rs, tmp_path):
         np.testing.assert_allclose(widths[4 * i:4 * i + 4], [r.metrics[s].mean for s, _ in FUNNEL_STAGES])
         assert widths[4 * i] >= widths[4 * i + 1] >= widths[4 * i + 2] >= widths[4 * i + 3]  # it narrows
     assert [t.get_text() for t in ax.get_yticklabels()][0].startswith("impressions")
+    # the rates say what the model draws each stage from: clicks per impression, not per engagement
+    r = rs.runs[0]
+    notes = [t.get_text() for t in ax.texts][:4]
+    clicks = r.metrics["clicks"].mean / r.metrics["impressions"].mean
+    assert notes[2].endswith(f"({clicks:.1%} of impressions)") and "of engagements" not in " ".join(notes)
     _legend_outside(fig, ax)
     _render_both(fig, tmp_path, "funnel")
 

@@ -7,10 +7,13 @@ import numpy as np
 from .spread import _as_set
 from .style import figure_title, fmt_number, legend_outside, log_labels, new_figure, scenario_colors, styled
 
-__all__ = ["funnel", "FUNNEL_STAGES"]
+__all__ = ["funnel", "FUNNEL_STAGES", "FUNNEL_BASE"]
 
 FUNNEL_STAGES = (("impressions", "impressions (views)"), ("engagements", "engagements (likes, comments)"),
                  ("clicks", "clicks (to the site)"), ("conversions", "conversions (purchases)"))
+# what each stage is drawn from in the model (docs/model.md): engagements and clicks per view,
+# independently of each other; a conversion per user who clicked
+FUNNEL_BASE = {"engagements": "impressions", "clicks": "impressions", "conversions": "clicks"}
 
 
 @styled
@@ -18,7 +21,8 @@ def funnel(results):
     """Mean count at each funnel stage with the 5-95% range of the runs, one bar colour per scenario.
 
     The axis is logarithmic because stages differ by orders of magnitude; each bar is labelled
-    with its mean and the rate from the previous stage (e.g. "2.5% of clicks").
+    with its mean and its rate from the stage it is drawn from in the model (:data:`FUNNEL_BASE`):
+    engagements and clicks per impression (independent of each other), conversions per click.
 
     Returns
     -------
@@ -46,7 +50,9 @@ def funnel(results):
                        xerr=[np.maximum(means - lo, 0), np.maximum(hi - means, 0)],
                        error_kw=dict(ecolor="#444444", elinewidth=1, capsize=2))
         for k, (bar, m) in enumerate(zip(bars, means)):
-            rate = "" if k == 0 or means[k - 1] <= 0 else f" ({m / means[k - 1]:.1%} of {FUNNEL_STAGES[k - 1][0]})"
+            base = FUNNEL_BASE.get(FUNNEL_STAGES[k][0])
+            b = means[[s for s, _ in FUNNEL_STAGES].index(base)] if base else 0.0
+            rate = f" ({m / b:.1%} of {base})" if base and b > 0 else ""
             ax.annotate(f"{fmt_number(m)}{rate}",
                         xy=(max(hi[k], m), bar.get_y() + bar.get_height() / 2), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize=8, color="#222222")
@@ -59,6 +65,6 @@ def funnel(results):
     ax.set_yticks(y0, [lab for _, lab in FUNNEL_STAGES])
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("mean count per campaign (log scale); whiskers: 5-95% of runs")
-    figure_title(fig, "Funnel: impressions to conversions, mean per campaign and rate from the previous stage")
+    figure_title(fig, "Funnel: engagements and clicks per impression, conversions per click (mean per campaign)")
     legend_outside(ax, title="scenario")
     return fig

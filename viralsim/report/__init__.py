@@ -72,8 +72,9 @@ def figure_list(results: ResultSet) -> list[tuple[str, str, str, Callable]]:
                      lambda: P.comparison(results)))
     if results.runs:
         figs.append(("funnel", "Funnel: impressions to conversions",
-                     "Mean count per campaign at each stage (log scale) with the 5-95% range of runs, and the rate "
-                     "from the previous stage.", lambda: P.funnel(results)))
+                     "Mean count per campaign at each stage (log scale) with the 5-95% range of runs. Engagements "
+                     "and clicks are each drawn per impression, independently (a click needs no engagement), so "
+                     "both rates are per impression; conversions are per click.", lambda: P.funnel(results)))
         figs.append(("attribution", "Attribution: where the reach came from",
                      "Owned reach: the seed accounts' own followers; paid: boosted delivery; earned: everyone "
                      "reached through shares.", lambda: P.attribution(results)))
