@@ -212,6 +212,11 @@ def test_cascade_ccdf_is_the_complementary_cdf_on_log_axes(rs, tmp_path):
         assert p[0] == pytest.approx((r.runs["reach"] >= x[0]).mean())
     fig.canvas.draw()
     assert all("^" not in t.get_text() for t in ax.get_xticklabels())  # plain numbers, not 10^3
+    y_labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels() if t.get_text()}
+    assert "0%" not in y_labels and all(v > 0 for v in y_labels.values())  # a log axis has no 0
+    assert "100%" in y_labels or "10%" in y_labels
+    fmt = ax.yaxis.get_major_formatter()  # with 1,000 runs the axis reaches 0.1%: labelled so, not "0%"
+    assert [fmt(v, 0) for v in (0.001, 0.01, 0.5, 1.0)] == ["0.1%", "1%", "50%", "100%"]
     _render_both(fig, tmp_path, "ccdf")
 
 

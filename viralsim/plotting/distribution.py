@@ -6,7 +6,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 from .spread import _as_set
-from .style import (figure_title, legend_outside, log_labels, metric_label, new_figure, percent, scenario_colors,
+from .style import (figure_title, legend_outside, log_labels, log_percent, metric_label, new_figure, scenario_colors,
                     styled)
 
 __all__ = ["cascade_ccdf", "ccdf_points", "thin_ccdf"]
@@ -84,7 +84,7 @@ def cascade_ccdf(results, metric: str = "reach"):
     hi = max(float(x[-1]) for x, _ in points.values() if x.size)
     log_labels(ax.xaxis, lo, hi)
     p_min = min(float(p[-1]) for _, p in points.values() if p.size)
-    ax.yaxis.set_major_formatter(percent(None))
+    ax.yaxis.set_major_formatter(log_percent())
     n = runs[0].n_runs
     ax.set_ylim(p_min / 1.5, 1.05)
     ax.set_xlabel(f"{label.lower()} per run, x ({unit}, log scale)")

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from ..errors import InvalidParameterError
 
-__all__ = ["PALETTE", "scenario_colors", "styled", "RC", "new_figure", "thousands", "percent", "save_figure",
+__all__ = ["PALETTE", "scenario_colors", "styled", "RC", "new_figure", "thousands", "percent", "log_percent", "save_figure",
            "FORMATS", "METRIC_LABELS", "metric_label", "legend_outside", "DPI", "FIGSIZE_IN"]
 
 # Okabe & Ito (2008) "Color Universal Design": distinguishable with every common colour-vision
@@ -147,6 +147,14 @@ def thousands():
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(_thousands)
+
+
+def log_percent():
+    """Tick formatter for fractions on a log axis: 0.001 -> 0.1%, never "0%" (the decimals follow
+    each tick, not the axis range)."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _p: f"{x * 100:,.4g}%" if x > 0 else "0%")
 
 
 def percent(decimals: int | None = 0):
