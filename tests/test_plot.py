@@ -4,6 +4,7 @@ The fixture runs three small scenarios (3,000 users, 60 runs, 24 h) through the 
 writes them with the real result writer, exactly as ``viralsim run`` does.
 """
 
+import dataclasses
 import re
 import stat
 import subprocess
@@ -281,12 +282,15 @@ def test_funnel_has_four_stages_per_scenario(rs, tmp_path):
 def test_attribution_sources_and_per_seed(world, rs, tmp_path):
     from viralsim.plotting import RunResult, attribution, seed_attribution
 
-    fig = attribution(rs)  # from folders: owned / paid / earned per scenario
+    fig = attribution(rs)  # from folders: owned / earned per scenario (no boost anywhere: no "paid")
     ax = fig.axes[0]
-    assert len(ax.patches) == 3 * 3
+    assert all(r.metrics["reach_paid"].mean == 0 for r in rs.runs)
+    assert len(ax.patches) == 2 * 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["owned (seeds' own followers)",
+                                                                   "earned (through shares)"]
     for i, r in enumerate(rs.runs):
-        total = sum(ax.patches[3 * k + i].get_width() for k in range(3))
-        assert total == pytest.approx(r.metrics["reach"].mean, rel=1e-9)  # owned + paid + earned = reach
+        total = sum(ax.patches[3 * k + i].get_width() for k in range(2))
+        assert total == pytest.approx(r.metrics["reach"].mean, rel=1e-9)  # owned + earned = reach
     _render_both(fig, tmp_path, "attribution")
     # per seed, from the in-memory result of the 12-seed scenario
     mem = RunResult.from_scenario_result(world["results"]["micro"])
@@ -297,6 +301,11 @@ def test_attribution_sources_and_per_seed(world, rs, tmp_path):
     np.testing.assert_allclose(sorted((b.get_width() for b in bars), reverse=True), np.sort(means)[::-1][:10])
     fig3 = attribution([mem])
     assert len(fig3.axes) == 2
+    # an unpaid seed (fee: false, e.g. the brand's own page) is marked as such
+    unpaid = dataclasses.replace(mem, seed_attribution={**mem.seed_attribution,
+                                                        "fee": np.zeros(len(mem.seed_attribution["labels"]))})
+    labels = [t.get_text() for t in seed_attribution(unpaid, top=3).axes[0].get_yticklabels()]
+    assert labels and all(lab.endswith("followers, owned, unpaid)") for lab in labels)
     _render_both(fig3, tmp_path, "attribution-seeds")
 
 

@@ -22,6 +22,8 @@ def _sources_axis(ax, runs) -> None:
     left = np.zeros(len(runs))
     for metric, label, color in SOURCES:
         vals = np.array([r.metrics[metric].mean if metric in r.metrics else 0.0 for r in runs])
+        if metric == "reach_paid" and not np.any(vals > 0):
+            continue  # no scenario has a boost: no "paid" in the legend
         ax.barh(y, vals, left=left, color=color, label=label, height=0.6)
         left += vals
     for yi, r, total in zip(y, runs, left):
@@ -45,8 +47,16 @@ def _seed_axis(ax, r, color, top: int) -> None:
     ax.barh(y, mean, color=color, height=0.7, xerr=[np.maximum(mean - lo, 0), np.maximum(hi - mean, 0)],
             error_kw=dict(ecolor="#444444", elinewidth=1, capsize=2))
     fol = att.get("followers")
-    ax.set_yticks(y, [f"account {att['labels'][i]}" + ("" if fol is None else f" ({int(fol[i]):,} followers)")
-                      for i in order], fontsize=8)
+    fee = att.get("fee")
+    paid_any = fee is not None and np.any(np.asarray(fee) > 0)
+
+    def label(i) -> str:
+        parts = [] if fol is None else [f"{int(fol[i]):,} followers"]
+        if fee is not None and fee[i] == 0:  # the brand's own page, or a seed posting unpaid (fee: false)
+            parts.append("owned, unpaid" if not paid_any else "unpaid")
+        return f"account {att['labels'][i]}" + (f" ({', '.join(parts)})" if parts else "")
+
+    ax.set_yticks(y, [label(i) for i in order], fontsize=8)
     ax.xaxis.set_major_formatter(thousands())
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("earned reach descended from the seed (unique users); whiskers: 5-95% of runs")

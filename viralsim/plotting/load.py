@@ -290,8 +290,10 @@ def _read_attribution(path: Path) -> dict | None:
         if not rows:
             return None
         fol = [r["followers"] for r in rows]
+        fees = [r.get("fee", "") for r in rows]
         return {"labels": [r["seed"] for r in rows],
                 "followers": None if any(f == "" for f in fol) else np.array([int(f) for f in fol]),
+                "fee": None if any(f == "" for f in fees) else np.array([float(f) for f in fees]),
                 **{s: np.array([float(r[f"earned_reach_{s}"]) for r in rows]) for s in ("mean", "p05", "p95")}}
     except ResultsError:
         raise
