@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,16 @@ def test_rumour_scenarios_share_the_rumour_coins_and_the_response_lowers_negativ
     assert b.metrics["negative_last"].mean() < a.metrics["negative_last"].mean()
     ok = np.isfinite(resp["launch_h"])
     np.testing.assert_array_equal(resp["launch_h"][ok] - resp["trigger_h"][ok], 2.0)
+    # the contents table says what a triggered content reaches when it launches, beside the all-runs mean
+    from rich.console import Console
+
+    from viralsim.scenario.world_outputs import contents_table
+
+    console = Console(width=200, record=True, file=open(os.devnull, "w"))
+    console.print(contents_table(b))
+    reach = b.world.result.contents["response"].metrics["reach"]
+    assert 0 < ok.mean() < 1
+    assert f"({reach[ok].mean():,.0f} when launched)" in console.export_text()
 
 
 def test_run_writes_contents_csv_and_world_summary(tmp_path, capsys):

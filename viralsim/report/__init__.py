@@ -203,7 +203,7 @@ def _contents_section(runs, colors) -> "_Doc":
     doc.add('<section id="contents"><h2>Contents</h2>')
     doc.add("<p>The contents of each world were simulated together on one audience and one calendar. Mean over "
             "the runs, and below it the range 90% of runs fell in. A triggered content's launch is the mean over "
-            "the runs in which it launched.</p>")
+            "the runs in which it launched; its other figures count the runs without a launch as zero.</p>")
     for r in runs:
         world = r.summary.get("world")
         if not world:
@@ -219,6 +219,8 @@ def _contents_section(runs, colors) -> "_Doc":
                 when = (f"{t['response_time']:g} h after {t['after']} reaches {t['level']:,} ({t['metric']}): "
                         + (f"{launch.mean:,.1f} h, in {c['launched_share']:.0%} of runs"
                            if c["launched_share"] > 0 else "never launched"))
+                if 0 < c["launched_share"] < 1 and "reach" in m:  # runs without a launch count 0 in the means
+                    when += f"; mean reach {m['reach'].mean / c['launched_share']:,.0f} when launched"
             else:
                 when = f"{launch.mean:,.1f} h" if math.isfinite(launch.mean) else "n/a"
             cells = [f'<td class="text"><strong>{E(c["name"])}</strong></td>',

@@ -31,8 +31,8 @@ def contents_table(result):
     from rich.table import Table
 
     run = result.world
-    table = Table(title=f"{result.scenario.name}: {len(run.result.specs)} contents in one world (means; p05 - p95 "
-                        f"of reach)", title_justify="left")
+    table = Table(title=f"{result.scenario.name}: {len(run.result.specs)} contents in one world (means over all "
+                        f"runs; p05 - p95 of reach)", title_justify="left")
     for col, just in (("content", "left"), ("voice", "left"), ("reach", "right"), ("p05 - p95", "right"),
                       ("impressions", "right"), ("shares", "right"), ("launch", "right")):
         table.add_column(col, justify=just)
@@ -47,7 +47,10 @@ def contents_table(result):
             when = f"{np.mean(launch[launched]):.1f} h mean, {launched.mean():.0%} of runs"
         else:
             when = "never"
-        table.add_row(spec.name, f"{spec.sentiment} {spec.owner}", _fmt(float(reach.mean())),
+        reach_text = _fmt(float(reach.mean()))
+        if spec.trigger is not None and 0 < launched.mean() < 1:  # the mean counts runs without a launch as 0
+            reach_text += f" ({_fmt(float(reach[launched].mean()))} when launched)"
+        table.add_row(spec.name, f"{spec.sentiment} {spec.owner}", reach_text,
                       f"{_fmt(float(np.quantile(reach, 0.05)))} - {_fmt(float(np.quantile(reach, 0.95)))}",
                       _fmt(float(r.metrics["impressions"].mean())), _fmt(float(r.metrics["shares"].mean())), when)
     return unclipped(table)
