@@ -8,6 +8,7 @@ from numba import njit
 
 from .layout import (
     _EARNED, _FIRST_KIND, _FIRST_SEED, _FIRST_T, _NEVER, _P_SEED_PICK, _S_KIND, _SHARER, _STAMP, _VIEWS, _AUX, EARNED,
+    N_TALLY,
 )
 from .rng import hash2, uniform
 
@@ -117,8 +118,8 @@ def seed_node(key, seeds, i, random_seed, n):
 
 @njit(cache=True)
 def thread_scratch(n_threads, n_buckets, n_steps):
-    """Per-thread calendar heads and tails (all -1; ``n_buckets`` rows of n_steps + 1 steps) and a
-    random stream of each thread.
+    """Per-thread calendar heads and tails (all -1; ``n_buckets`` rows of n_steps + 1 steps), a
+    random stream and a row of per-replicate tallies of each thread.
 
     Allocated here, outside the parallel kernels: inside them numba's array analysis once gave
     a per-thread array of n_steps + 2 entries only n_steps (numba 0.68), and a cascade as deep
@@ -127,4 +128,5 @@ def thread_scratch(n_threads, n_buckets, n_steps):
     head = np.full((n_threads, n_buckets, n_steps + 1), -1, dtype=np.int32)
     tail = np.empty((n_threads, n_buckets, n_steps + 1), dtype=np.int32)
     stream = np.empty((n_threads, 1), dtype=np.uint64)
-    return head, tail, stream
+    tally = np.zeros((n_threads, N_TALLY), dtype=np.int64)
+    return head, tail, stream, tally

@@ -146,19 +146,6 @@ def _decide(mode, fast, share_prob, affinity, segment, fatigue, threshold_rule, 
     return c >= threshold_value
 
 
-@njit(cache=True, inline="always")
-def _delay_steps(u01, delay_cdf, delay_guide, n_steps):
-    """The delay in steps of uniform u01 by the inverse CDF of the discretised delay, an indexed
-    search (Chen & Asau: the guide points at or below the answer, the index
-    ``searchsorted(delay_cdf, u01, side="right")``); n_steps + 1 if it falls after the horizon."""
-    if u01 >= delay_cdf[n_steps - 1]:
-        return n_steps + 1
-    i = delay_guide[np.int64(u01 * delay_guide.shape[0])]
-    while delay_cdf[i] <= u01:
-        i += 1
-    return 1 + i
-
-
 @njit(cache=True)
 def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, series_row, reach_seg_row,
                       attribution_row, node_counts, record_nodes, tally):
@@ -174,7 +161,8 @@ def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, seri
     else:
         clear_bits(touched, n_touched, bits)
     reach = 0
-    by_kind = np.zeros(3, dtype=np.int64)
+    reach_owned = 0
+    reach_paid = 0
     views = 0
     views_earned = 0
     clicks = 0
@@ -190,7 +178,10 @@ def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, seri
             continue
         reach += 1
         fk = state[w, _FIRST_KIND]
-        by_kind[fk] += 1
+        if fk == OWNED:
+            reach_owned += 1
+        elif fk == PAID:
+            reach_paid += 1
         series_row[_S_REACH, state[w, _FIRST_T]] += 1
         if by_segment:
             reach_seg_row[segment[w]] += 1
@@ -218,8 +209,9 @@ def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, seri
     if not by_segment:
         reach_seg_row[0] += reach
     tally[T_REACH] = reach
-    for k in range(3):
-        tally[T_REACH_OWNED + k] = by_kind[k]
+    tally[T_REACH_OWNED + OWNED] = reach_owned
+    tally[T_REACH_OWNED + PAID] = reach_paid
+    tally[T_REACH_OWNED + EARNED] = reach - reach_owned - reach_paid
     tally[T_VIEWS] = views
     tally[T_VIEWS_EARNED] = views_earned
     tally[T_CLICKS] = clicks
@@ -229,7 +221,7 @@ def _reach_and_funnel(key, rules, segment, state, touched, n_touched, bits, seri
 
 
 @njit(cache=True)
-def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, stream, series_row,
+def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, stream, tally, series_row,
                    metrics_row, reach_seg_row, attribution_row, node_counts, record_nodes):
     """Simulate replicate r (key ``key``) with one thread's buffers; write its output rows.
 
@@ -258,7 +250,7 @@ def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, s
     fast = mode == MODE_CASCADE and not rules.queue_all
     aux0 = _NEVER if fast else 0
     stop_after = rules.stop_after_sharers
-    tally = np.zeros(N_TALLY, dtype=np.int64)
+    tally[:] = 0
     # head[] is all -1 between replicates (each drained bucket is cleared; early exits clear all),
     # so a replicate costs O(steps it reaches), not O(horizon)
     top, n_touched = _queue_seeds(key, seeding, n, n_steps, state, stamp, aux0, touched, bits, q)
@@ -327,10 +319,18 @@ def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, s
                 if fixed_delay_steps > 0:
                     d = fixed_delay_steps
                 else:
-                    d = _delay_steps(uniform(k_delay, ctr), delay_cdf, delay_guide, n_steps)
+                    # inverse CDF of the discretised delay, an indexed search (Chen & Asau): the guide
+                    # points at or below searchsorted(delay_cdf, u01, side="right")
+                    u01 = uniform(k_delay, ctr)
+                    if u01 >= delay_cdf[n_steps - 1]:
+                        continue  # the view would come after the horizon
+                    i = delay_guide[np.int64(u01 * delay_guide.shape[0])]
+                    while delay_cdf[i] <= u01:
+                        i += 1
+                    d = 1 + i
                 tv = t + d
                 if tv > n_steps:
-                    continue  # (d = n_steps + 1: the view would come after the horizon)
+                    continue
                 n_touched = touch(state, w, stamp, aux0, touched, n_touched, bits)
                 record_view(state, w, tv, kind, seed_idx, series_row)
                 if tv > t_hi:
@@ -379,7 +379,7 @@ def run_replicates(graph, seeding, rules, keys, replicate_ids, n_threads, out, b
     in a scratch row, so a replicate's cost does not grow with the horizon).
     """
     n_steps = rules.share_prob_by_step.shape[0] - 1
-    head, tail, stream = thread_scratch(n_threads, 1, n_steps)
+    head, tail, stream, tally = thread_scratch(n_threads, 1, n_steps)
     metrics, series, reach_seg, attribution, node_counts, overflow = out
     record_nodes = node_counts.shape[2] > 0
     record_series = series.shape[0] > 0
@@ -392,12 +392,12 @@ def run_replicates(graph, seeding, rules, keys, replicate_ids, n_threads, out, b
             if rules.full_feed:
                 t_end = one_replicate_full_feed(
                     keys[r], graph, seeding, rules, buffers.bits[th, 0], buffers.bits[th, 1], buffers.touched[th], q,
-                    buffers.sh[th], stream[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
+                    buffers.sh[th], stream[th], tally[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
                     node_counts[th], record_nodes)
             else:
                 t_end = _one_replicate(
                     r, keys[r], graph, seeding, rules, buffers.state[th], buffers.touched[th], buffers.bits[th, 0], q,
-                    buffers.sh[th], stream[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
+                    buffers.sh[th], stream[th], tally[th], scratch[th], metrics[r], reach_seg[r], attribution[r],
                     node_counts[th], record_nodes)
             if t_end < 0:
                 overflow[r] = 1

@@ -17,7 +17,7 @@ from .tree import SH_SEED, add_sharer, finish
 
 
 @njit(cache=True)
-def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q, sh, stream, series_row,
+def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q, sh, stream, tally, series_row,
                             metrics_row, reach_seg_row, attribution_row, node_counts, record_nodes):
     """:func:`.cascade._one_replicate` when every post reaches every follower after the same delay
     (feed_reach 1, a fixed delay, fatigue 1, no paid posts and no clicks): the independent
@@ -40,7 +40,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
     n_seeds = seeds.shape[0]
     k_share = hash2(key, _P_SHARE)
     sh_seed = sh[SH_SEED]
-    tally = np.zeros(N_TALLY, dtype=np.int64)
+    tally[:] = 0
     by_segment = reach_seg_row.shape[0] > 1
     n_touched = 0
     n_sharers = 0

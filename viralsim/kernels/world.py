@@ -584,7 +584,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     n_steps = contents[1].shape[1] - 1
     n_classes = world[5]
     series = out[3]
-    head, tail, stream = thread_scratch(n_threads, n_classes, n_steps)
+    head, tail, stream, _ = thread_scratch(n_threads, n_classes, n_steps)
     ckeys = np.empty((n_threads, n_contents), dtype=np.uint64)
     pkeys = np.empty((n_threads, n_contents, 5), dtype=np.uint64)  # per content: share, paid share, reach, delay, funnel
     counters = np.empty((n_threads, n_contents, 8), dtype=np.int64)
