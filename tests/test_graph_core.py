@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -96,6 +97,22 @@ def test_bad_edge_lists_raise_one_line_errors(tmp_path):
     with pytest.raises(GraphFormatError, match="is a folder") as caught:
         read_edgelist(tmp_path, directed=False)
     assert "\n" not in str(caught.value)
+    # columns after u v are numbers (a weight, a timestamp), else an error; no edge at all is an error that says so
+    weighted = tmp_path / "weighted.txt"
+    weighted.write_text("1 2 0.5\n2 3 7\n")
+    assert read_edgelist(weighted, directed=False).n_edges == 2
+    for text, line, got in (("1 2\n2 3 heavy\n", 2, "2 3 heavy"), ("1 2 1 now\n", 1, "1 2 1 now")):
+        odd = tmp_path / "odd.txt"
+        odd.write_text(text)
+        with pytest.raises(GraphFormatError, match=re.escape(f"odd.txt:{line}: expected 'u v', 'u v weight' or "
+                                                             f"more numeric columns (weights, timestamps); got "
+                                                             f"'{got}'")):
+            read_edgelist(odd, directed=False)
+    for text in ("", "# only a header\n\n% and a comment\n"):
+        empty = tmp_path / "empty.txt"
+        empty.write_text(text)
+        with pytest.raises(GraphFormatError, match="empty.txt: no edges: the file is empty or holds only comments"):
+            read_edgelist(empty, directed=False)
 
 
 # ---- networkx round trips --------------------------------------------------------------

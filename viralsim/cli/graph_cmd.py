@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from .._text import unclipped
 from ..errors import InvalidParameterError
 
 GENERATE_EXAMPLES = """\
@@ -192,5 +193,5 @@ def _cmd_info(args) -> int:
         elif isinstance(value, int) and not isinstance(value, bool):
             value = f"{value:,}"
         table.add_row(key.replace("_", " "), str(value))
-    Console().print(table)
+    Console().print(unclipped(table))  # the fingerprint wraps instead of ending in an ellipsis
     return 0

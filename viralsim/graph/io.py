@@ -45,6 +45,14 @@ def _read_text(path: Path) -> str:
         raise GraphFormatError(f"{path}:{line}: not UTF-8 text (an edge list has one 'u v' pair per line)") from None
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def read_edgelist(path, *, directed: bool) -> SocialGraph:
     """Read a SNAP-style edge list: one ``u v`` pair per line.
 
@@ -52,8 +60,8 @@ def read_edgelist(path, *, directed: bool) -> SocialGraph:
     ----------
     path : str or Path
         Text file, gzip-compressed or not (detected from its content).  Fields are separated
-        by spaces or tabs; lines starting with ``#`` or ``%`` and blank lines are skipped;
-        columns after the second (weights, timestamps) are ignored.
+        by spaces or tabs; lines starting with ``#`` or ``%`` and blank lines are skipped; a
+        line is ``u v`` or ``u v`` followed by numbers (a weight, a timestamp: checked, not used).
     directed : bool
         Read ``u v`` as the arc u -> v (v sees what u shares) or as an undirected edge.
 
@@ -67,7 +75,7 @@ def read_edgelist(path, *, directed: bool) -> SocialGraph:
     Raises
     ------
     GraphFormatError
-        Missing or unreadable file, damaged gzip, or a malformed line (named by number).
+        Missing or unreadable file, damaged gzip, a malformed line (named by number), or no edge.
     """
     path = Path(path)
     text = _read_text(path)
@@ -80,9 +88,15 @@ def read_edgelist(path, *, directed: bool) -> SocialGraph:
             continue
         if len(fields) < 2:
             raise GraphFormatError(f"{path}:{lineno}: expected two node ids 'u v'; got {line.strip()!r}")
+        if len(fields) > 2 and not all(_is_number(f) for f in fields[2:]):
+            raise GraphFormatError(f"{path}:{lineno}: expected 'u v', 'u v weight' or more numeric columns "
+                                   f"(weights, timestamps); got {line.strip()[:80]!r}")
         heads.append(fields[0])
         tails.append(fields[1])
-    tokens = np.array(heads + tails, dtype=str) if heads else np.array([], dtype="<U1")
+    if not heads:
+        raise GraphFormatError(f"{path}: no edges: the file is empty or holds only comments and blank lines "
+                               "(an edge list has one 'u v' pair per line)")
+    tokens = np.array(heads + tails, dtype=str)
     try:
         ids = tokens.astype(np.int64)
     except (ValueError, OverflowError):
