@@ -174,6 +174,13 @@ def test_runs_with_another_seed_are_compared_as_independent(world):
     brute = np.mean([(y > x) + 0.5 * (y == x) for x in a for y in b])
     assert d.p_beats == pytest.approx(brute)
     assert d.ci95_low < d.mean_diff < d.ci95_high
+    # Welch's interval by hand: the Welch-Satterthwaite degrees of freedom, Student's t quantile
+    from scipy.stats import t as student
+
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = student.ppf(0.975, df) * np.sqrt(va + vb)
+    assert (d.ci95_low, d.ci95_high) == pytest.approx((d.mean_diff - half, d.mean_diff + half), rel=1e-9)
 
 
 # ---- every figure kind -------------------------------------------------------------------------

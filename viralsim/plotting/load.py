@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import InvalidParameterError, ResultsError
-from ..model.results import Summary, better_direction, paired_difference, t975
+from ..model.results import Summary, better_direction, paired_difference
 from ..scenario.outputs import ATTRIBUTION_COLUMNS, seed_attribution_table, write_attribution_csv
 
 __all__ = ["ResultsError", "MetricStats", "Difference", "RunResult", "ComparisonResult", "ResultSet",
@@ -423,25 +423,24 @@ def _difference(a: np.ndarray, b: np.ndarray, paired: bool, direction: int = 1) 
         lo, hi = (nan, nan) if d.ci95_low is None else (d.ci95_low, d.ci95_high)
         return Difference(d.baseline_mean, d.scenario_mean, d.mean_diff, lo, hi,
                           nan if d.p_beats is None else d.p_beats, d.n, True)
-    # independent runs: Welch's t, and P(B better than A) from the Mann-Whitney statistic
+    # independent runs: Welch's t interval and P(B > A) = U / (n_a n_b), Mann-Whitney's statistic
+    # (ties count one half), both from scipy
+    from scipy import stats
+
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
     if a.size == 0 or b.size == 0:
         return Difference(nan, nan, nan, nan, nan, nan, 0, False)
     mean = float(b.mean() - a.mean())
     n = int(min(a.size, b.size))
-    sa = np.sort(a)
-    below = np.searchsorted(sa, b, side="left")
-    equal = np.searchsorted(sa, b, side="right") - below
-    p_higher = float((below.sum() + 0.5 * equal.sum()) / (a.size * b.size))
-    same = equal.sum() == a.size * b.size
+    same = bool(np.all(a == a[0]) and np.all(b == a[0]))
+    p_higher = float(stats.mannwhitneyu(b, a, method="asymptotic").statistic) / (a.size * b.size)
     p = nan if direction == 0 or same else (p_higher if direction > 0 else 1.0 - p_higher)
-    va, vb = (float(a.var(ddof=1)) / a.size if a.size > 1 else nan), (float(b.var(ddof=1)) / b.size
-                                                                      if b.size > 1 else nan)
-    se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / ((va**2 / (a.size - 1) if va else 0) + (vb**2 / (b.size - 1) if vb else 0)) \
-        if se > 0 else max(a.size + b.size - 2, 1)
-    half = t975(int(max(1, math.floor(df)))) * se
-    lo, hi = (mean - half, mean + half) if math.isfinite(half) else (nan, nan)
+    lo, hi = nan, nan
+    if a.size > 1 and b.size > 1 and (a.var() > 0 or b.var() > 0):
+        ci = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+        lo, hi = float(ci.low), float(ci.high)
+    elif a.size > 1 and b.size > 1:
+        lo = hi = mean  # no spread on either side: the difference is exact
     return Difference(float(a.mean()), float(b.mean()), mean, lo, hi, p, n, paired)
 
 
