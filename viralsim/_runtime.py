@@ -1,9 +1,10 @@
 """Runtime helpers shared by the simulation and optimisation layers: numba's thread count for a
-call, and zero-filled arrays that get huge pages."""
+call, zero-filled arrays that get huge pages, and the memory this machine has free."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Iterator
 
 import numba
@@ -11,7 +12,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["check_threads", "numba_threads", "zeroed"]
+__all__ = ["check_threads", "numba_threads", "zeroed", "memory_available_bytes"]
 
 
 def check_threads(threads) -> int | None:
@@ -46,3 +47,19 @@ def zeroed(shape, dtype=np.int64) -> np.ndarray:
     out = np.empty(shape, dtype=dtype)
     out.fill(0)
     return out
+
+
+def memory_available_bytes() -> int | None:
+    """RAM available to new allocations now (Linux ``MemAvailable``, else the free physical pages);
+    None when the system does not say.  Callers apply their own headroom to it."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None

@@ -13,12 +13,12 @@ Node ids carry meaning in the growth models (0 is the oldest account, usually a 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
+from .._runtime import memory_available_bytes
 from ..errors import InvalidParameterError, ResourceLimitError
 from ..kernels import generators as kern
 from ..kernels.csr import csr_from_arcs, csr_from_directed_runs, csr_from_runs
@@ -238,20 +238,9 @@ _CROSS_CHECKS = {
 
 def available_memory_bytes() -> int:
     """RAM available to a new allocation (``MemAvailable``), minus 10% and 256 MB of headroom."""
-    avail = None
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    avail = int(line.split()[1]) * 1024
-                    break
-    except OSError:
-        pass
+    avail = memory_available_bytes()
     if avail is None:
-        try:
-            avail = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (ValueError, OSError, AttributeError):
-            return 2**62
+        return 2**62
     return max(0, int(avail * 0.9) - 256 * 2**20)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from ..campaign.boost import Boost
 from ..campaign.seeding import STRATEGIES
 from ..campaign.valuation import CostModel, Tier, Valuation
+from .._runtime import memory_available_bytes
 from ..errors import ScenarioError, ViralsimError
 from . import schema
 from .reader import RawScenario, apply_overrides, resolve_document
@@ -45,16 +46,8 @@ def memory_limit_bytes() -> int:
             return int(env)
         except ValueError:
             raise ScenarioError(f"VIRALSIM_MAX_MEMORY_BYTES must be an integer number of bytes, got {env!r}") from None
-    available = 8 * _GIB
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    available = int(line.split()[1]) * 1024
-                    break
-    except OSError:  # pragma: no cover - not Linux
-        pass
-    return int(min(available // 2, 16 * _GIB))
+    available = memory_available_bytes()
+    return int(min((8 * _GIB if available is None else available) // 2, 16 * _GIB))
 
 
 @dataclass(frozen=True)
