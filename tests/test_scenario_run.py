@@ -284,3 +284,14 @@ def test_roi_on_too_few_conversions_carries_a_warning():
                           "moves it by 18 percentage points")
     assert thin_conversions_note(np.full(100, 12.0), 35.0, 200.0) is None  # enough conversions
     assert thin_conversions_note(np.zeros(100), 0.0, 200.0) is None  # conversions are not valued
+
+
+def test_a_count_s_interval_of_the_mean_never_goes_below_zero():
+    from viralsim.model.results import metric_range
+
+    skewed = np.array([0.0] * 38 + [3000.0, 9000.0])  # 2 of 40 runs take off
+    plain, cut = summarize(skewed), summarize(skewed, metric_range("negative_last"))
+    assert plain.ci95_low < 0 == cut.ci95_low and cut.ci95_high == plain.ci95_high and cut.mean == plain.mean
+    assert summarize(np.array([0.9, 1.0, 1.0]), metric_range("share_of_voice_reach")).ci95_high == 1.0
+    signed = summarize(skewed - 500, metric_range("net_sentiment_reach"))
+    assert signed.ci95_low == plain.ci95_low - 500  # a balance can be negative: not cut

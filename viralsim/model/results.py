@@ -25,7 +25,9 @@ def t975(df: float) -> float:
 class Summary:
     """One metric over replicates (NaN replicates, where the metric is undefined, are left out).
 
-    ``ci95_low``/``ci95_high`` is the 95% Student-t confidence interval of the mean; ``p05``/``p95``
+    ``ci95_low``/``ci95_high`` is the 95% Student-t confidence interval of the mean, cut at the
+    metric's possible range (:func:`metric_range`: a count's interval does not go below 0, a
+    share's not above 1; the true mean lies inside it, so coverage is kept); ``p05``/``p95``
     bound the middle 90% of replicates (the spread one campaign should expect).  ``n`` counts
     the replicates where the metric is defined.
     """
@@ -54,8 +56,23 @@ class Summary:
         return cls(*values, int(d.get("n", 0)))
 
 
-def summarize(values) -> Summary:
-    """Mean, std (ddof=1), median, 5th/95th percentiles and the 95% t interval of the mean."""
+# metrics that can be negative (money balances, differences of audiences); every other metric
+# is a count, a time, a rate or a share and cannot
+SIGNED_METRICS = frozenset({"roi", "net_value", "net_sentiment_reach", "net_earned_media"})
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """The values ``metric`` can take: shares in [0, 1], signed balances anything, the rest >= 0."""
+    if metric in SIGNED_METRICS:
+        return -math.inf, math.inf
+    if metric.startswith("share_of_voice"):
+        return 0.0, 1.0
+    return 0.0, math.inf
+
+
+def summarize(values, bounds: tuple[float, float] = (-math.inf, math.inf)) -> Summary:
+    """Mean, std (ddof=1), median, 5th/95th percentiles and the 95% t interval of the mean (cut at
+    ``bounds``, the values the metric can take: see :func:`metric_range`)."""
     x = np.asarray(values, dtype=np.float64)
     x = x[np.isfinite(x)]
     n = int(x.size)
@@ -69,7 +86,7 @@ def summarize(values) -> Summary:
     else:
         std, half = 0.0, math.inf
     p05, med, p95 = (float(v) for v in np.quantile(x, [0.05, 0.5, 0.95]))
-    return Summary(mean, std, med, p05, p95, mean - half, mean + half, n)
+    return Summary(mean, std, med, p05, p95, max(mean - half, bounds[0]), min(mean + half, bounds[1]), n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,7 +144,7 @@ class SimulationResult:
 
     def summary(self) -> dict[str, Summary]:
         """A :class:`Summary` of every metric."""
-        return {k: summarize(v) for k, v in self.metrics.items()}
+        return {k: summarize(v, metric_range(k)) for k, v in self.metrics.items()}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, thin_conversions_not
 from ..errors import ScenarioError
 from ..graph import SocialGraph
 from ..model.results import (LOWER_IS_BETTER, NO_DIRECTION, MetricDifference, Summary, better_direction,
-                             paired_difference, summarize)
+                             metric_range, paired_difference, summarize)
 from ..random import GRAPH, as_seed_sequence, child
 from .loader import Scenario, wrap_errors
 from .plan import CampaignPlan, plan_campaign
@@ -271,7 +271,7 @@ def simulate(scenario: Scenario, *, runs: int | None = None, seed: int | None = 
         metrics.update(value_metrics(metrics, scenario.valuation, plan.spend))
     if world is not None:
         metrics.update(world.metrics)
-    summary = {k: summarize(v) for k, v in metrics.items()}
+    summary = {k: summarize(v, metric_range(k)) for k, v in metrics.items()}
     return ScenarioResult(scenario, graph, plan, sim, metrics, summary, seed, time.perf_counter() - start,
                           world=world)
 

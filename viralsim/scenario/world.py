@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..campaign.valuation import value_metrics
-from ..model.results import summarize
+from ..model.results import metric_range, summarize
 from ..model.world import ContentSpec, Interaction, Trigger, WorldResult, content_salt, simulate_world
 from .loader import Scenario, wrap_errors
 from .plan import CampaignPlan, plan_campaign
@@ -44,10 +44,10 @@ class WorldRun:
             row = {"name": spec.name, "sentiment": spec.sentiment, "owner": spec.owner,
                    "seeds": int(len(r.seeds)),
                    "trigger": None if spec.trigger is None else dataclasses.asdict(spec.trigger),
-                   "metrics": {k: _clean(summarize(r.metrics[k]).to_dict()) for k in
+                   "metrics": {k: _clean(summarize(r.metrics[k], metric_range(k)).to_dict()) for k in
                                ("reach", "impressions", "impressions_earned", "shares", "clicks", "clicks_owned",
                                 "clicks_paid", "clicks_earned", "conversions")},
-                   "launch_h": _clean(summarize(r.diagnostics["launch_h"]).to_dict()),
+                   "launch_h": _clean(summarize(r.diagnostics["launch_h"], metric_range("launch_h")).to_dict()),
                    "launched_share": float(np.mean(np.isfinite(r.diagnostics["launch_h"]))),
                    "views_dropped": float(r.diagnostics["views_dropped"].mean())}
             contents.append(row)
