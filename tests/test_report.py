@@ -162,9 +162,10 @@ def test_report_has_settings_tables_figures_emv_and_manifest(report, result_dirs
                 "attribution"):
         assert f'id="fig-{fid}"' in text
     # settings: the rows that differ are highlighted, equal ones are not
-    assert re.search(r'<tr class="differs"><td><code>campaign.seeding.strategy</code></td>'
+    assert re.search(r'<tr class="differs"><td><code>campaign\.<wbr>seeding\.<wbr>strategy</code></td>'
                      r'<td class="text">top_degree</td><td class="text">random</td>', text)
-    assert re.search(r"<tr><td><code>audience.nodes</code></td>", text)
+    assert re.search(r"<tr><td><code>audience\.<wbr>nodes</code></td>", text)
+    assert '"min_followers"' not in text  # lists of mappings are rows of settings, not JSON
     # summary and comparison numbers are the ones in the result folders
     org, inf = rs.runs
     assert f"{org.metrics['reach'].mean:,.0f}" in words and f"{inf.metrics['reach'].mean:,.0f}" in words

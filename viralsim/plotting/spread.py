@@ -37,6 +37,9 @@ def _time_axis(ax, times_h: np.ndarray) -> None:
         ax.set_xlabel("time since the first post (hours)")
 
 
+_DASHES = ("-", (0, (6, 2)), (0, (2, 2)), (0, (6, 2, 2, 2)), (0, (1, 1)), (0, (8, 2, 1, 2, 1, 2)))
+
+
 @styled
 def spread_curves(results, metric: str = "reach", *, names_order=None):
     """Cumulative ``metric`` over time: mean line and 5-95% band of the runs, one colour per scenario.
@@ -63,12 +66,17 @@ def spread_curves(results, metric: str = "reach", *, names_order=None):
     label, unit = metric_label(metric)
     fig, axes = new_figure()
     ax = axes[0, 0]
-    for r in runs:
+    # with many scenarios, filled bands add up to mud and equal curves hide each other: the bands get
+    # faint with an outline, and the mean lines a dash pattern each, so one under another still shows
+    many = len(runs) > 3
+    for i, r in enumerate(runs):
         c, ls = colors[r.name]
         s = r.series[metric]
-        ax.fill_between(r.times_h, s["p05"], s["p95"], color=c, alpha=0.18, linewidth=0)
+        ax.fill_between(r.times_h, s["p05"], s["p95"], color=c, alpha=0.06 if many else 0.18,
+                        linewidth=0.8 if many else 0, edgecolor=c if many else "none")
         final = s["mean"][-1]
-        ax.plot(r.times_h, s["mean"], color=c, linestyle=ls, linewidth=2.0,
+        style = _DASHES[i % len(_DASHES)] if many else ls
+        ax.plot(r.times_h, s["mean"], color=c, linestyle=style, linewidth=2.2 if many else 2.0,
                 label=f"{r.label}\n{final:,.0f} at {r.times_h[-1]:g} h ({r.n_runs:,} runs)")
     _time_axis(ax, runs[0].times_h)
     ax.set_ylim(bottom=0)

@@ -150,16 +150,26 @@ def _cell(s: MetricStats | None, metric: str, currency: str, dec: int | None = N
 
 
 def _flatten(d, prefix="") -> dict[str, str]:
+    """Dotted keys to readable values; a list of mappings (tiers, waves, segments) becomes one row
+    per item and key (``campaign.waves[0].at_h``), a list of plain values one comma-separated row."""
     out = {}
     for k, v in d.items():
         key = f"{prefix}{k}"
         if isinstance(v, dict) and v:
             out.update(_flatten(v, key + "."))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for i, item in enumerate(v):
+                out.update(_flatten(item, f"{key}[{i}].") if item else {f"{key}[{i}]": "none"})
         elif isinstance(v, (list, dict)):
-            out[key] = json.dumps(v, separators=(", ", ": ")) if v else "none"
+            out[key] = ", ".join(str(x) for x in v) if v else "none"
         else:
             out[key] = "none" if v is None else str(v)
     return out
+
+
+def _breakable(key: str) -> str:
+    """A dotted key, escaped, that may wrap after each dot (long paths in a narrow column)."""
+    return ".<wbr>".join(E(part) for part in key.split("."))
 
 
 def _merge_keys(lists: Sequence[list[str]]) -> list[str]:
@@ -427,19 +437,32 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
             shown += f" (run with {E(' '.join(r.overrides))})"
         doc.add(f"<p>{_swatch(colors[name])}{shown}: {E(desc) if desc else '(no description)'}</p>")
     if runs:
-        flat = {r.name: _flatten({k: v for k, v in r.manifest.get("scenario", {}).items()
-                                  if k not in ("name", "description")}) for r in runs}
+        flat = {r.name: _flatten(_public({k: v for k, v in r.manifest.get("scenario", {}).items()
+                                          if k not in ("name", "description")})) for r in runs}
         keys = _merge_keys([list(flat[r.name]) for r in runs])
-        rows = []
+        rows, differing = [], []
         for k in keys:
             vals = [flat[r.name].get(k, "(not set)") for r in runs]
-            cls = ' class="differs"' if len(set(vals)) > 1 else ""
-            rows.append(f"<tr{cls}><td><code>{E(k)}</code></td>"
-                        + "".join(f'<td class="text">{E(v)}</td>' for v in vals) + "</tr>")
-        if len(runs) > 1:
-            doc.add("<p>The resolved scenarios (every default filled in); rows where the scenarios differ are "
-                    "highlighted.</p>")
-        doc.table(["setting"] + [f"{_swatch(colors[r.name])}{E(r.name)}" for r in runs], rows, cls="textual")
+            differs = len(set(vals)) > 1
+            cls = ' class="differs"' if differs else ""
+            row = (f"<tr{cls}><td><code>{_breakable(k)}</code></td>"
+                   + "".join(f'<td class="text">{E(v)}</td>' for v in vals) + "</tr>")
+            rows.append(row)
+            if differs:
+                differing.append(row)
+        head = ["setting"] + [f"{_swatch(colors[r.name])}{E(r.name)}" for r in runs]
+        if len(runs) > 2 and differing:  # many scenarios: what sets them apart first, everything on request
+            doc.add(f"<p>What differs between the scenarios ({len(differing)} of {len(rows)} resolved settings; "
+                    "every default filled in):</p>")
+            doc.table(head, differing, cls="textual settings")
+            doc.add(f"<details><summary>all {len(rows)} settings</summary>")
+            doc.table(head, rows, cls="textual settings")
+            doc.add("</details>")
+        else:
+            if len(runs) > 1:
+                doc.add("<p>The resolved scenarios (every default filled in); rows where the scenarios differ are "
+                        "highlighted.</p>")
+            doc.table(head, rows, cls="textual settings")
     else:
         doc.add('<p class="note">Only compare.json was given: it does not hold the scenario settings. Pass the run '
                 "folders (DIR/&lt;name&gt;/) to include them.</p>")

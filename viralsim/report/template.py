@@ -32,6 +32,8 @@ th:first-child, td:first-child { text-align: left; }
 td.text, th.text, table.textual th, table.textual td { text-align: left; }
 td:first-child { white-space: nowrap; }
 td.num { white-space: nowrap; }
+table.settings td:first-child { white-space: normal; }
+table.settings td { overflow-wrap: anywhere; }
 tr.differs td { background: #fff6e0; }
 td .rng { color: var(--muted); font-size: 0.8rem; display: block; }
 td.win { color: #00664a; font-weight: 600; }
@@ -61,6 +63,9 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.82rem; border-top: 
   nav.toc { display: none; }
   h2 { break-after: avoid; page-break-after: avoid; }
   figure, .card, tr, .note, .verdict { break-inside: avoid; page-break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  table.settings { font-size: 0.72rem; }
+  details { display: block; }
   figure img { border: none; }
   .table-wrap { overflow: visible; }
   table { font-size: 7.5pt; }
