@@ -205,7 +205,7 @@ def test_a_run_of_another_resolved_scenario_is_never_replaced_silently(work, tmp
     assert first.returncode == 0 and "replaced" not in first.stderr
     run = load_results([tmp_path / "cli-small"]).runs[0]
     assert run.overrides == ["--set content.stickiness=0.08", "--runs 20"]
-    assert run.label == "cli-small (content.stickiness=0.08, --runs 20)"
+    assert run.label == "cli-small\n(content.stickiness=0.08, --runs 20)"
     again = viralsim("run", work / "cli-small.yaml", "--out", tmp_path, "--runs", "20", "--set",
                      "content.stickiness=0.08", cwd=tmp_path)
     assert "replaced" not in again.stderr  # the same resolved scenario: nothing is lost

@@ -94,9 +94,34 @@ def _check_svg(path: Path, size_in):
     assert not re.search(r'(?:xlink:)?href="(?!#)', text)  # no links to load: only internal #ids
 
 
+def _no_text_clipped(fig, name):
+    """Everything drawn (titles, labels, ticks, annotations, legends) lies inside the figure: its
+    tight bounding box is within the page; and no tick label uses scientific notation."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    w, h = fig.get_size_inches()
+    tight = fig.get_tightbbox(renderer)  # inches; only what is drawn
+    tol = 0.02
+    if not (tight.x0 >= -tol and tight.y0 >= -tol and tight.x1 <= w + tol and tight.y1 <= h + tol):
+        from matplotlib.text import Text
+
+        out = [t.get_text()[:60] for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+               and not fig.bbox.contains(*t.get_window_extent(renderer).max)]
+        raise AssertionError(f"{name}: drawn past the figure edge ({tight.bounds} vs {w:.2f} x {h:.2f} in): {out}")
+    for ax in fig.axes:
+        for axis, labels in ((ax.xaxis, ax.get_xticklabels()), (ax.yaxis, ax.get_yticklabels())):
+            lo, hi = sorted(axis.get_view_interval())
+            for t in labels:  # the ticks drawn: those inside the view
+                pos = t.get_position()[0 if axis is ax.xaxis else 1]
+                if lo <= pos <= hi:
+                    assert not re.search(r"\de[+-]?\d", t.get_text()), \
+                        f"{name}: scientific notation {t.get_text()!r}"
+
+
 def _render_both(fig, tmp_path, name):
     from viralsim.plotting import save_figure
 
+    _no_text_clipped(fig, name)
     png, svg = save_figure(fig, tmp_path / f"{name}.png"), save_figure(fig, tmp_path / f"{name}.svg")
     size = tuple(fig.get_size_inches())
     _check_png(png, (int(size[0] * 150), int(size[1] * 150)))

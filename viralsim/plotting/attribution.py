@@ -63,7 +63,8 @@ def _seed_axis(ax, r, color, top: int) -> None:
     total = len(att["labels"])
     shown = (f"top {len(order)} of {total:,} seeds" if total > len(order) else
              "its only seed" if total == 1 else f"all {total:,} seeds")
-    ax.set_title(f"{r.label}: earned reach per seed account ({shown}, mean of {r.n_runs:,} runs)")
+    # two lines: the axis starts right of long account labels, and one line ran past the figure edge
+    ax.set_title(f"{r.label}\nearned reach per seed account ({shown}, mean of {r.n_runs:,} runs)")
 
 
 @styled

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -102,9 +103,12 @@ class RunResult:
 
     @property
     def label(self) -> str:
-        """The name as a reader should see it: with the overrides that made this run, if any."""
+        """The name as a reader should see it: with the overrides that made this run, if any, on
+        lines of at most 40 characters below it (legends and titles stay inside the figure)."""
         shown = [o[len("--set "):] if o.startswith("--set ") else o for o in self.overrides]
-        return f"{self.name} ({', '.join(shown)})" if shown else self.name
+        if not shown:
+            return self.name
+        return self.name + "\n" + textwrap.fill(f"({', '.join(shown)})", 40, break_long_words=True)
 
     @property
     def n_runs(self) -> int:
