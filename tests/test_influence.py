@@ -387,3 +387,21 @@ def test_bad_input_raises_actionable_errors():
     with pytest.raises(ResourceLimitError, match=r"theta = [\d,]+ RR sets .* max_samples is 1,000; use a larger "
                                                  "epsilon or a smaller k"):
         I.imm(g, 5, share_given_view=0.1, key=1, max_samples=1000)
+
+
+def test_imm_keeps_choosing_well_after_reach_saturates():
+    """Every share certain on a connected graph: the first seed reaches everyone in every sampled
+    world, so greedy gains are zero from then on; the other seeds are the accounts with the most
+    followers (not the lowest ids), and the guarantee says reach saturated."""
+    from viralsim.campaign.influence import imm
+
+    src = [0, 0, 0, 0, 5, 5, 5, 9, 9, 1]
+    dst = [1, 2, 3, 4, 6, 7, 8, 8, 6, 5]  # 0 -> 1 -> 5 -> ...: one seed at 0 reaches everyone
+    g = SocialGraph.from_arcs(10, src, dst, directed=True)
+    res = imm(g, 3, view_prob=1.0, share_given_view=1.0, objective="reach", key=3)
+    followers = g.out_degree
+    assert res.seeds[0] == 0
+    rest = [int(v) for v in res.seeds[1:]]
+    assert rest == [5, 9]  # 3 and 2 followers: the most after the first seed (ties by id)
+    assert followers[5] == 3 and followers[9] == 2
+    assert "reach saturated after 1 seed(s)" in res.guarantee

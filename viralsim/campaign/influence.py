@@ -396,10 +396,10 @@ def _check_samples(theta: int, d: _Diffusion, stored_per_set: float, max_samples
 
 
 def _select(rr: _RRSets, candidates: np.ndarray, k: int, cost: np.ndarray | None, budget: float
-            ) -> tuple[np.ndarray, int, float]:
-    """Greedy on the RR sets, trivial ones included: (seeds, covered sets, total cost).  Budgeted:
-    the better of the cost-benefit greedy and the best single affordable candidate (ties: the
-    greedy)."""
+            ) -> tuple[np.ndarray, int, float, int | None]:
+    """Greedy on the RR sets, trivial ones included: (seeds, covered sets, total cost, seeds picked
+    before the objective saturated or None; see :func:`_after_saturation`).  Budgeted: the better
+    of the cost-benefit greedy and the best single affordable candidate (ties: the greedy)."""
     set_ptr = rr.set_ptr[: rr.stored + 1]
     members = rr.members[: rr.n_members]
     singles = rr.singles
@@ -407,7 +407,8 @@ def _select(rr: _RRSets, candidates: np.ndarray, k: int, cost: np.ndarray | None
     if cost is None:
         seeds, trace, _ = K.greedy_cover(set_ptr, members, node_ptr, node_sets, singles, candidates,
                                          np.ones(rr.d.n), math.inf, k, False)
-        return seeds, int(trace[-1]) if trace.size else 0, float(seeds.size)
+        seeds, saturated = _after_saturation(rr.d, seeds, trace, candidates)
+        return seeds, int(trace[-1]) if trace.size else 0, float(seeds.size), saturated
     seeds, trace, spent = K.greedy_cover(set_ptr, members, node_ptr, node_sets, singles, candidates, cost, budget,
                                          0, True)
     covered = int(trace[-1]) if trace.size else 0
@@ -416,8 +417,25 @@ def _select(rr: _RRSets, candidates: np.ndarray, k: int, cost: np.ndarray | None
     best = int(affordable[np.lexsort((affordable, -degree))[0]])
     single = int(node_ptr[best + 1] - node_ptr[best] + singles[best])
     if single > covered or seeds.size == 0:
-        return np.array([best], dtype=np.int64), single, float(cost[best])
-    return seeds, covered, float(spent)
+        return np.array([best], dtype=np.int64), single, float(cost[best]), None
+    return seeds, covered, float(spent), None
+
+
+def _after_saturation(d: _Diffusion, seeds: np.ndarray, trace: np.ndarray, candidates: np.ndarray
+                      ) -> tuple[np.ndarray, int | None]:
+    """Seeds picked after the sampled objective saturated (a pick that covers no new RR set: every
+    sampled user is already reached) would be the lowest node ids; they are replaced by the
+    eligible accounts with the most followers instead (ties: lower id), in that order.  Returns
+    (seeds, number of seeds picked before saturation, or None if it did not saturate)."""
+    gains = np.diff(trace, prepend=0)
+    zero = np.flatnonzero(gains == 0)
+    if zero.size == 0:
+        return seeds, None
+    j = int(zero[0])
+    followers = np.bincount(d.in_indices, minlength=d.n)  # out-degree: who sees a node's posts
+    rest = np.setdiff1d(candidates, seeds[:j], assume_unique=False)
+    order = rest[np.lexsort((rest, -followers[rest]))]
+    return np.concatenate([seeds[:j], order[: seeds.size - j]]).astype(np.int64), j
 
 
 def _log_binom(n: int, k: int) -> float:
@@ -427,7 +445,7 @@ def _log_binom(n: int, k: int) -> float:
 def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon, ell, key, threads, max_samples,
              progress, fix):
     """IMM's two phases with fresh RR sets for the final selection (Chen 2018); returns
-    (seeds, covered, theta, total cost, lower bound fell back to 1)."""
+    (seeds, covered, theta, total cost, lower bound fell back to 1, seeds before saturation or None)."""
     n = d.n
     ell_adj = ell * (1.0 + math.log(2.0) / math.log(n))  # both phases together fail w.p. <= 1/n^ell
     eps_p = math.sqrt(2.0) * epsilon
@@ -449,7 +467,7 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
             phase1.extend_to(theta_i, n_workers, progress)
             stats["rr_seconds"] += time.perf_counter() - start
             start = time.perf_counter()
-            _, covered, _ = _select(phase1, candidates, k, cost, budget)
+            _, covered, _, _ = _select(phase1, candidates, k, cost, budget)
             stats["select_seconds"] += time.perf_counter() - start
             if n * covered / theta_i >= (1.0 + eps_p) * x:
                 lb = n * covered / theta_i / (1.0 + eps_p)
@@ -466,12 +484,12 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
         final.extend_to(theta, n_workers, progress)
         stats["rr_seconds"] += time.perf_counter() - start
         start = time.perf_counter()
-        seeds, covered, spent = _select(final, candidates, k, cost, budget)
+        seeds, covered, spent, saturated = _select(final, candidates, k, cost, budget)
         stats["select_seconds"] += time.perf_counter() - start
         stats.update(theta=theta, lower_bound=lb, mean_rr_size=final.mean_size(), stored_sets=final.stored,
                      members=final.n_members)
     _log.debug("IMM: %s", stats, extra={"imm_stats": stats})
-    return seeds, covered, theta, spent, fallback
+    return seeds, covered, theta, spent, fallback, saturated
 
 
 def _fallback_note(objective: str, fallback: bool) -> str:
@@ -555,12 +573,15 @@ def imm(graph: SocialGraph, k: int, *, view_prob: float = 1.0, share_given_view,
     candidates = _candidates(graph, eligible)
     k = _check_k(k, candidates, graph.n_nodes)
     epsilon, ell, key, max_samples = _check_sampling(epsilon, ell, key, max_samples, progress)
-    seeds, covered, theta, _, fallback = _imm_run(
+    seeds, covered, theta, _, fallback, saturated = _imm_run(
         d, candidates, k, None, math.inf, _log_binom(candidates.size, k), _ONE_MINUS_INV_E, epsilon, ell, key,
         threads, max_samples, progress, "use a larger epsilon or a smaller k")
     n = graph.n_nodes
     guarantee = (f"expected {objective} >= (1 - 1/e - {epsilon:g}) x the best {k} eligible seeds' with probability "
                  f">= 1 - 1/n^{ell:g} (n = {n:,}){_fallback_note(objective, fallback)}")
+    if saturated is not None:
+        guarantee += (f"; {objective} saturated after {saturated} seed(s) (every sampled user already reached), "
+                      f"so the other {seeds.size - saturated} are the eligible accounts with the most followers")
     return InfluenceResult(seeds, n * covered / theta, objective, "imm", theta, epsilon, ell, guarantee)
 
 
@@ -652,7 +673,7 @@ def budgeted_imm(graph: SocialGraph, budget: float, cost, *, view_prob: float = 
                                     f"({sorted_costs[0]:g}); nothing is affordable")
     k_max = int(np.searchsorted(np.cumsum(sorted_costs), budget, side="right"))
     rho = 0.5 * _ONE_MINUS_INV_E
-    seeds, covered, theta, spent, fallback = _imm_run(
+    seeds, covered, theta, spent, fallback, _ = _imm_run(
         d, candidates, k_max, cost, budget, _log_feasible_sets(candidates.size, k_max), rho, epsilon, ell, key,
         threads, max_samples, progress, "use a larger epsilon or a smaller budget")
     n = graph.n_nodes
