@@ -32,8 +32,9 @@ th:first-child, td:first-child { text-align: left; }
 td.text, th.text, table.textual th, table.textual td { text-align: left; }
 td:first-child { white-space: nowrap; }
 td.num { white-space: nowrap; }
-table.settings td:first-child { white-space: normal; }
-table.settings td { overflow-wrap: anywhere; }
+table.settings td, table.settings th { overflow-wrap: anywhere; }
+table.settings th { padding: 5px 6px; }
+table.settings td:first-child { white-space: normal; overflow-wrap: normal; min-width: 10ch; }
 tr.differs td { background: #fff6e0; }
 td .rng { color: var(--muted); font-size: 0.8rem; display: block; }
 td.win { color: #00664a; font-weight: 600; }
