@@ -117,16 +117,18 @@ def seed_node(key, seeds, i, random_seed, n):
 
 
 @njit(cache=True)
-def thread_scratch(n_threads, n_buckets, n_steps):
+def thread_scratch(n_threads, n_buckets, n_series, n_steps):
     """Per-thread calendar heads and tails (all -1; ``n_buckets`` rows of n_steps + 1 steps), a
-    random stream and a row of per-replicate tallies of each thread.
+    random stream, a row of per-replicate tallies and a zeroed scratch series (``n_series`` rows
+    of n_steps + 1 steps) of each thread.
 
-    Allocated here, outside the parallel kernels: inside them numba's array analysis once gave
-    a per-thread array of n_steps + 2 entries only n_steps (numba 0.68), and a cascade as deep
-    as the horizon then read and wrote past its end (k_factor values of 1e12 that depended on
-    the thread count)."""
+    Every per-thread array whose size depends on the horizon is allocated here, outside the
+    parallel kernels: inside them numba's array analysis once gave a per-thread array of
+    n_steps + 2 entries only n_steps (numba 0.68), and a cascade as deep as the horizon then read
+    and wrote past its end (k_factor values of 1e12 that depended on the thread count)."""
     head = np.full((n_threads, n_buckets, n_steps + 1), -1, dtype=np.int32)
     tail = np.empty((n_threads, n_buckets, n_steps + 1), dtype=np.int32)
     stream = np.empty((n_threads, 1), dtype=np.uint64)
     tally = np.zeros((n_threads, N_TALLY), dtype=np.int64)
-    return head, tail, stream, tally
+    scratch = np.zeros((n_threads, n_series, n_steps + 1), dtype=np.int32)
+    return head, tail, stream, tally, scratch

@@ -53,11 +53,12 @@ from .layout import (  # noqa: F401  (re-exported: the model layer reads the lay
     T_CLICKS_EARNED, T_CONVERSIONS, T_CONVERSIONS_EARNED, T_FROM_SEED_GEN1, T_REACH, T_REACH_OWNED, T_SEED_POSTS,
     T_SHARERS, T_VIEWS, T_VIEWS_EARNED, Buffers, CascadeGraph, Outputs, Rules, Seeding,
 )
-from .memory import prefetch
-from .rng import binomial_from_uniform, hash2, uniform
 from .buffers import abandon, clear_bits, in_node_order, push, record_view, seed_node, thread_scratch, touch
 from .full_feed import one_replicate_full_feed
+from .memory import prefetch
+from .rng import binomial_from_uniform, hash2, uniform
 from .tree import SH_NODE, SH_SEED, add_sharer, finish
+
 
 @njit(cache=True)
 def _queue_seeds(key, seeding, n, n_steps, state, stamp, aux0, touched, bits, q):
@@ -379,11 +380,10 @@ def run_replicates(graph, seeding, rules, keys, replicate_ids, n_threads, out, b
     in a scratch row, so a replicate's cost does not grow with the horizon).
     """
     n_steps = rules.share_prob_by_step.shape[0] - 1
-    head, tail, stream, tally = thread_scratch(n_threads, 1, n_steps)
     metrics, series, reach_seg, attribution, node_counts, overflow = out
+    head, tail, stream, tally, scratch = thread_scratch(n_threads, 1, series.shape[1], n_steps)
     record_nodes = node_counts.shape[2] > 0
     record_series = series.shape[0] > 0
-    scratch = np.zeros((n_threads, series.shape[1], n_steps + 1), dtype=np.int32)
     for th in prange(n_threads):
         q = (head[th, 0], tail[th, 0], buffers.pool_node[th], buffers.pool_src[th], buffers.pool_next[th])
         slot = th + 0

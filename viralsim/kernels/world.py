@@ -584,14 +584,12 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     n_steps = contents[1].shape[1] - 1
     n_classes = world[5]
     series = out[3]
-    head, tail, stream, _ = thread_scratch(n_threads, n_classes, n_steps)
+    head, tail, stream, _, scratch = thread_scratch(n_threads, n_classes, n_contents * N_SERIES + 2, n_steps)
     ckeys = np.empty((n_threads, n_contents), dtype=np.uint64)
     pkeys = np.empty((n_threads, n_contents, 5), dtype=np.uint64)  # per content: share, paid share, reach, delay, funnel
     counters = np.empty((n_threads, n_contents, 8), dtype=np.int64)
     launch = np.empty((n_threads, n_contents), dtype=np.int64)
     trig_t = np.empty((n_threads, n_contents), dtype=np.int64)
-    n_rows = n_contents * N_SERIES + 2
-    scratch = np.zeros((n_threads, n_rows, n_steps + 1), dtype=np.int32)
     record_series = series.shape[0] > 0
     work = (out[0], out[1], out[2], scratch, out[4], out[5])  # the thread's scratch series, not the output's
     for th in prange(n_threads):
