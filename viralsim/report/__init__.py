@@ -21,6 +21,7 @@ from .._io import atomic_path
 from .._text import plural
 from ..errors import InvalidParameterError, ViralsimError
 from ..model.results import P_BEATS_DEFINITION
+from ..scenario.schema import flatten_settings
 from ..scenario.verdict import default_objective, format_value, verdict
 from ..plotting.load import MetricStats, ResultSet, differences, load_results
 from ..plotting.style import fmt_number, readable_by_all, styled, metric_label, scenario_colors
@@ -147,24 +148,6 @@ def _cell(s: MetricStats | None, metric: str, currency: str, dec: int | None = N
     if math.isfinite(s.p05) and math.isfinite(s.p95):
         rng = f'<span class="rng">90%: {E(_num(s.p05, metric, "", dec))} to {E(_num(s.p95, metric, "", dec))}</span>'
     return f"<td>{E(_num(s.mean, metric, currency, dec))}{rng}</td>"
-
-
-def _flatten(d, prefix="") -> dict[str, str]:
-    """Dotted keys to readable values; a list of mappings (tiers, waves, segments) becomes one row
-    per item and key (``campaign.waves[0].at_h``), a list of plain values one comma-separated row."""
-    out = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.update(_flatten(v, key + "."))
-        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-            for i, item in enumerate(v):
-                out.update(_flatten(item, f"{key}[{i}].") if item else {f"{key}[{i}]": "none"})
-        elif isinstance(v, (list, dict)):
-            out[key] = ", ".join(str(x) for x in v) if v else "none"
-        else:
-            out[key] = "none" if v is None else str(v)
-    return out
 
 
 def _breakable(key: str) -> str:
@@ -437,7 +420,7 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
             shown += f" (run with {E(' '.join(r.overrides))})"
         doc.add(f"<p>{_swatch(colors[name])}{shown}: {E(desc) if desc else '(no description)'}</p>")
     if runs:
-        flat = {r.name: _flatten(_public({k: v for k, v in r.manifest.get("scenario", {}).items()
+        flat = {r.name: flatten_settings(_public({k: v for k, v in r.manifest.get("scenario", {}).items()
                                           if k not in ("name", "description")})) for r in runs}
         keys = _merge_keys([list(flat[r.name]) for r in runs])
         rows, differing = [], []

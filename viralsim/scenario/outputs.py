@@ -22,6 +22,7 @@ from .._io import atomic_directory
 from .._text import a_or_an, plural, unclipped
 from ..campaign.valuation import EMV_CAVEAT
 from ..model.results import P_BEATS_DEFINITION
+from .schema import flatten_settings
 from .runner import Comparison, ScenarioResult
 
 __all__ = ["write_run_outputs", "write_attribution_csv", "seed_attribution_table",
@@ -67,7 +68,7 @@ def replaced_run_notice(target: Path, result: ScenarioResult) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     new = json.loads(json.dumps(manifest(result)["scenario"], default=str))
-    flat_old, flat_new = _flat(old), _flat(new)
+    flat_old, flat_new = flatten_settings(old), flatten_settings(new)
     changed = [k for k in sorted(set(flat_old) | set(flat_new)) if flat_old.get(k) != flat_new.get(k)]
     if not changed:
         return None
@@ -75,17 +76,6 @@ def replaced_run_notice(target: Path, result: ScenarioResult) -> str | None:
     more = f" and {len(changed) - 4} more" if len(changed) > 4 else ""
     return (f"replaced {target}/, which held a run of a different scenario ({shown}{more}); "
             "use --out DIR to keep both")
-
-
-def _flat(d, prefix: str = "") -> dict:
-    out = {}
-    for k, v in (d.items() if isinstance(d, dict) else enumerate(d)):
-        p = f"{prefix}.{k}" if prefix and isinstance(d, dict) else (f"{prefix}[{k}]" if prefix else str(k))
-        if isinstance(v, (dict, list)) and v:
-            out.update(_flat(v, p))
-        else:
-            out[p] = v
-    return out
 
 
 def manifest(result: ScenarioResult, *, argv: Sequence[str] | None = None, wall_time_s: float | None = None) -> dict:

@@ -585,6 +585,26 @@ def join(path: str, name: str | int) -> str:
     return f"{path}.{name}" if path else str(name)
 
 
+def flatten_settings(data: dict, path: str = "") -> dict[str, str]:
+    """A resolved scenario as key paths and readable values: a list of mappings (tiers, waves,
+    segments) gives one entry per item and key (``campaign.waves[0].at_h``), a list of plain
+    values one comma-separated entry, an empty one ``none`` (the report's settings table, the
+    note on a replaced run)."""
+    out = {}
+    for k, v in data.items():
+        p = join(path, k)
+        if isinstance(v, dict) and v:
+            out.update(flatten_settings(v, p))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for i, item in enumerate(v):
+                out.update(flatten_settings(item, join(p, i)) if item else {join(p, i): "none"})
+        elif isinstance(v, (list, dict)):
+            out[p] = ", ".join(str(x) for x in v) if v else "none"
+        else:
+            out[p] = "none" if v is None else str(v)
+    return out
+
+
 def check_section(section: Section, data: Any, path: str, where_of: Callable[[str], Where | None],
                   *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Check a mapping against ``section``: unknown keys, types, ranges; fill defaults.

@@ -4,7 +4,6 @@ excludes 0) — the sentence an analyst wants under a comparison table."""
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from typing import Mapping
@@ -15,6 +14,7 @@ from .._text import plural
 from ..campaign.valuation import MONEY_METRICS
 from ..errors import InvalidParameterError
 from ..model.results import MetricDifference, better_direction, paired_difference
+from .schema import suggest
 
 
 # the metrics a verdict can be on (each has a better direction), as `viralsim compare --objective`
@@ -44,8 +44,8 @@ def default_objective(is_world: bool) -> str:
 def check_objective(objective: str) -> None:
     """Raise InvalidParameterError unless ``objective`` is one of :data:`OBJECTIVES`."""
     if objective not in OBJECTIVES:
-        raise InvalidParameterError(f"objective must be one of {', '.join(OBJECTIVES)}; got {objective!r}"
-                                    + suggest_text(objective, OBJECTIVES))
+        raise InvalidParameterError(f"objective must be a metric with a better direction, got {objective!r}"
+                                    + suggest(objective, OBJECTIVES))
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,6 @@ class Verdict:
                 "winner": self.winner, "winner_mean": self.winner_mean, "runner_up": self.runner_up,
                 "winner_minus_runner_up": None if self.vs_runner_up is None else self.vs_runner_up.to_dict(),
                 "clear": self.clear, "text": self.text}
-
-
-def suggest_text(name: str, allowed) -> str:
-    close = difflib.get_close_matches(name, list(allowed), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def verdict(objective: str, per_run: Mapping[str, np.ndarray], fmt=None) -> Verdict:
