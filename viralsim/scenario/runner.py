@@ -13,8 +13,8 @@ import numpy as np
 from ..campaign.valuation import EMV_CAVEAT, ROI_UNDEFINED, thin_conversions_note, value_metrics
 from ..errors import ScenarioError
 from ..graph import SocialGraph
-from ..model.results import (LOWER_IS_BETTER, NO_DIRECTION, MetricDifference, Summary, better_direction,
-                             metric_range, paired_difference, summarize)
+from ..model.results import (LOWER_IS_BETTER, NO_DIRECTION, P_BEATS_DEFINITION, MetricDifference, Summary,
+                             better_direction, metric_range, paired_difference, summarize)
 from ..random import GRAPH, as_seed_sequence, child
 from .loader import Scenario, wrap_errors
 from .plan import CampaignPlan, plan_campaign
@@ -309,10 +309,8 @@ class Comparison:
             "runs": self.runs,
             "common_random_numbers": (f"every scenario uses the baseline's seed {self.seed}: replicate i of each "
                                       "scenario runs on the same random streams"),
-            "p_beats_definition": "fraction of paired replicates where the scenario does better than the "
-                                  "baseline (higher, or lower for " + ", ".join(sorted(LOWER_IS_BETTER)) + "); ties "
-                                  "count one half; null for metrics without a better direction ("
-                                  + ", ".join(sorted(NO_DIRECTION)) + ") and where both are equal in every run",
+            "p_beats_definition": (f"{P_BEATS_DEFINITION}. Lower is better for: {', '.join(sorted(LOWER_IS_BETTER))}; "
+                                   f"no better direction (p_beats null): {', '.join(sorted(NO_DIRECTION))}"),
             "scenarios": [
                 {"name": r.scenario.name, "description": r.scenario.description, "same_graph_as_baseline": same,
                  "graph": graph_info(r.graph), "metrics": {k: _clean(v.to_dict()) for k, v in r.summary.items()}}
