@@ -205,18 +205,18 @@ def test_threads_restored_and_progress_counts_all_runs(ba_graph):
 
 # ---- bad input ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(stickiness=1.5), "stickiness must be a float in [0, 1]; got 1.5"),
-    (dict(stickiness="0.1"), "stickiness must be a float"),
-    (dict(stickiness=0.1, feed_reach=-0.1), "feed_reach must be a float in [0, 1]"),
-    (dict(stickiness=0.1, half_life=0.0), "half_life must be a float in (0, inf)"),
-    (dict(stickiness=0.1, fatigue=1.2), "fatigue must be"),
-    (dict(stickiness=0.1, delay_median=0), "delay_median must be"),
-    (dict(stickiness=0.1, delay_sigma=-1), "delay_sigma must be"),
-    (dict(stickiness=0.1, click_rate=2), "click_rate must be"),
+    (dict(stickiness=1.5), "stickiness: must be a number in [0, 1], got 1.5"),
+    (dict(stickiness="0.1"), "stickiness: must be a number"),
+    (dict(stickiness=0.1, feed_reach=-0.1), "feed_reach: must be a number in [0, 1]"),
+    (dict(stickiness=0.1, half_life=0.0), "half_life: must be a number > 0"),
+    (dict(stickiness=0.1, fatigue=1.2), "fatigue: must be"),
+    (dict(stickiness=0.1, delay_median=0), "delay_median: must be"),
+    (dict(stickiness=0.1, delay_sigma=-1), "delay_sigma: must be"),
+    (dict(stickiness=0.1, click_rate=2), "click_rate: must be"),
     (dict(stickiness=0.1, step=0.7, horizon=10), "horizon must be a whole number of steps"),
-    (dict(stickiness=0.1, affinity=[1.0, -2.0]), "affinity must be"),
+    (dict(stickiness=0.1, affinity=[1.0, -2.0]), "affinity: must be"),
     (dict(stickiness=0.6, affinity=[1.0, 2.0]), "stickiness x affinity must be at most 1"),
-    (dict(stickiness=True), "stickiness must be a float"),
+    (dict(stickiness=True), "stickiness: must be a number"),
 ])
 def test_cascade_model_rejects_bad_parameters(kwargs, message):
     with pytest.raises(InvalidParameterError) as err:
@@ -225,10 +225,10 @@ def test_cascade_model_rejects_bad_parameters(kwargs, message):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(rule="majority"), "rule must be one of 'fraction', 'count'"),
-    (dict(rule="fraction", threshold=1.5), "threshold must be a float in (0, 1]"),
-    (dict(rule="count", threshold=0.5), "threshold must be a float in [1, inf)"),
-    (dict(horizon=-1.0), "horizon must be"),
+    (dict(rule="majority"), "rule: must be one of 'fraction', 'count'"),
+    (dict(rule="fraction", threshold=1.5), "threshold: must be a number in (0, 1]"),
+    (dict(rule="count", threshold=0.5), "threshold: must be a number >= 1"),
+    (dict(horizon=-1.0), "horizon: must be"),
 ])
 def test_threshold_model_rejects_bad_parameters(kwargs, message):
     with pytest.raises(InvalidParameterError, match=None) as err:
@@ -240,9 +240,9 @@ def test_threshold_model_rejects_bad_parameters(kwargs, message):
     (dict(seeds=[0, 0]), "seeds must be distinct"),
     (dict(seeds=[5000]), "seeds must be node ids in [0, 2000)"),
     (dict(seeds=[[1, 2]]), "seeds must be a 1-d sequence"),
-    (dict(seeds=[0], runs=0), "runs must be an integer"),
-    (dict(seeds=[0], threads=0), "threads must be an integer"),
-    (dict(seeds=[0], seed=-3), "seed must be a non-negative integer"),
+    (dict(seeds=[0], runs=0), "runs: must be an integer"),
+    (dict(seeds=[0], threads=0), "threads: must be an integer"),
+    (dict(seeds=[0], seed=-3), "seed: must be an integer in [0, 9223372036854775807]"),
     (dict(seeds=[0], seed_times=[100.0]), "seed_times must be 1 times in hours within [0, 72]"),
     (dict(seeds=[0], progress=5), "progress must be a callable"),
     (dict(seeds=[0], paid=[PaidPlacement(1.0, 5, "vip")]), "paid segment must be one of"),
@@ -257,9 +257,9 @@ def test_simulate_rejects_bad_input(ba_graph, call, message):
 
 
 def test_paid_placement_validation():
-    with pytest.raises(InvalidParameterError, match="paid impressions must be an integer >= 0"):
+    with pytest.raises(InvalidParameterError, match="paid impressions: must be an integer >= 0"):
         PaidPlacement(1.0, -5)
-    with pytest.raises(InvalidParameterError, match="paid time must be a float >= 0"):
+    with pytest.raises(InvalidParameterError, match=r"paid time \(hours\): must be a number >= 0"):
         PaidPlacement(float("nan"), 5)
 
 

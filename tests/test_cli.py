@@ -166,6 +166,34 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(work, case, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+FLAG_CASES = {
+    "threads": (["--threads", "99"], "viralsim run: error: argument --threads: must be an integer in [1, "),
+    "threads text": (["--threads", "two"], "argument --threads: must be an integer in [1, "),
+    "runs": (["--runs", "0"], "runs: must be an integer in [1, 1000000], got 0 (--runs 0)"),
+    "seed": (["--seed", "-1"], "seed: must be an integer in [0, 9223372036854775807], got -1 (--seed -1)"),
+    "set range": (["--set", "platform.delay.sigma=11"],
+                  "platform.delay.sigma: must be a number in [0, 10], got 11 (--set platform.delay.sigma=11)"),
+    "set model bound": (["--set", "platform.delay.median=0h"],
+                        "platform.delay.median: must be a positive duration"),
+    "set generator": (["--set", "audience.params.triangle_prob=2"],
+                      "audience.params.triangle_prob: must be a number in [0, 1], got 2 "
+                      "(--set audience.params.triangle_prob=2)"),
+    "unknown flag": (["--runz", "5"], "unrecognized arguments: --runz 5"),
+}
+
+
+@pytest.mark.parametrize("case", list(FLAG_CASES))
+def test_a_bad_flag_is_named_in_one_line_exit_2_and_nothing_written(work, case, tmp_path):
+    """An error about a command-line flag names the flag (not a line of the YAML file)."""
+    flags, expected = FLAG_CASES[case]
+    proc = viralsim("run", work / "cli-small.yaml", "--out", tmp_path / "out", *flags, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "line " not in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
 def test_help_teaches_by_example(capsys):
     for argv in (["--help"], ["run", "--help"], ["validate", "--help"], ["compare", "--help"]):
         with pytest.raises(SystemExit) as info:

@@ -54,9 +54,9 @@ def test_info_reads_real_directed_edge_list(tmp_path):
     "args, message",
     [
         (["generate", "holme_kim", "-n", "100", "-p", "m=3", "-p", "triangle_prob=2", "-o", "x.npz"],
-         "'triangle_prob' must be a number in [0, 1]; got 2.0"),
-        (["generate", "barabasi_albert", "-n", "100", "-p", "m=three", "-o", "x.npz"], "'m' must be an integer; got 'three'"),
-        (["generate", "barabasi_albert", "-n", "100", "-p", "k=3", "-o", "x.npz"], "unknown parameter 'k'; allowed: m"),
+         "--param triangle_prob: must be a number in [0, 1], got 2.0 (holme_kim)"),
+        (["generate", "barabasi_albert", "-n", "100", "-p", "m=three", "-o", "x.npz"], "--param m: must be an integer, got 'three'"),
+        (["generate", "barabasi_albert", "-n", "100", "-p", "k=3", "-o", "x.npz"], "--param k: unknown parameter of barabasi_albert; allowed: m"),
         (["generate", "small_world", "-n", "100", "-o", "x.npz"], "unknown graph generator 'small_world'"),
         (["generate", "barabasi_albert", "-n", "10000000", "-p", "m=5", "--max-memory-gb", "0.1", "-o", "x.npz"],
          "needs about"),

@@ -364,15 +364,15 @@ def test_bad_input_raises_actionable_errors():
     with pytest.raises(InvalidParameterError, match="eligible lists node 5 more than once"):
         I.celf(g, 1, share_given_view=0.1, eligible=np.array([5, 5]), key=1)
     for eps in (0.0, 1.0, -0.1, "0.1"):
-        with pytest.raises(InvalidParameterError, match=r"epsilon must be a float in \(0, 1\)"):
+        with pytest.raises(InvalidParameterError, match=r"epsilon: must be a number in \(0, 1\)"):
             I.imm(g, 2, share_given_view=0.1, epsilon=eps, key=1)
     with pytest.raises(InvalidParameterError, match=r"share_given_view must lie in \[0, 1\]; node 3"):
         I.imm(g, 2, share_given_view=np.where(np.arange(200) == 3, 1.5, 0.1), key=1)
-    with pytest.raises(InvalidParameterError, match="view_prob must be a probability"):
+    with pytest.raises(InvalidParameterError, match=r"view_prob: must be a probability in \[0, 1\], got 2.0"):
         I.imm(g, 2, view_prob=2.0, share_given_view=0.1, key=1)
-    with pytest.raises(InvalidParameterError, match="objective must be one of 'posters', 'reach'"):
+    with pytest.raises(InvalidParameterError, match="objective: must be one of 'posters', 'reach'"):
         I.imm(g, 2, share_given_view=0.1, objective="likes", key=1)
-    with pytest.raises(InvalidParameterError, match="ell must be a float > 0"):
+    with pytest.raises(InvalidParameterError, match=r"ell: must be a number in \(0, 10\]"):
         I.imm(g, 2, share_given_view=0.1, ell=0, key=1)
     with pytest.raises(InvalidParameterError, match="cost must be finite and >= 0; node 0"):
         I.budgeted_imm(g, 10.0, np.where(np.arange(200) == 0, -1.0, 1.0), share_given_view=0.1, key=1)
@@ -380,13 +380,25 @@ def test_bad_input_raises_actionable_errors():
         I.budgeted_imm(g, 10.0, np.ones(3), share_given_view=0.1, key=1)
     with pytest.raises(InvalidParameterError, match="budget must be a finite float > 0"):
         I.budgeted_imm(g, 0.0, fee, share_given_view=0.1, key=1)
-    with pytest.raises(InvalidParameterError, match="k must be an integer >= 1"):
+    with pytest.raises(InvalidParameterError, match="k: must be an integer >= 1"):
         I.degree_discount(g, 0, 0.1)
-    with pytest.raises(InvalidParameterError, match="n x simulations = 200 x 2,000,000 exceeds .*use imm"):
+    with pytest.raises(InvalidParameterError, match=r"simulations: must be an integer in \[10, 1000000\]"):
         I.celf(g, 1, share_given_view=0.1, simulations=2_000_000, key=1)
+    with pytest.raises(InvalidParameterError, match="n x simulations = 1,000 x 1,000,000 exceeds .*use imm"):
+        I.celf(barabasi_albert(1000, 2, seed=1), 1, share_given_view=0.1, simulations=1_000_000, key=1)
     with pytest.raises(ResourceLimitError, match=r"theta = [\d,]+ RR sets .* max_samples is 1,000; use a larger "
                                                  "epsilon or a smaller k"):
         I.imm(g, 5, share_given_view=0.1, key=1, max_samples=1000)
+
+
+def test_keys_above_2_63_after_small_ones():
+    """A numba kernel compiled for an int64 key once refused a Python int key >= 2**63 (OverflowError);
+    keys cross into the kernels as uint64, so any key works in any order."""
+    g = barabasi_albert(60, 2, seed=1)
+    for key in (5, 10061458594236863569, 2**64 - 1):
+        assert I.celf(g, 1, share_given_view=0.1, simulations=10, key=key).seeds.size == 1
+        assert I.imm(g, 2, share_given_view=0.1, key=key).seeds.size == 2
+        I.rr_estimate(g, [1], share_given_view=0.1, key=key, samples=100)
 
 
 def test_imm_keeps_choosing_well_after_reach_saturates():

@@ -102,7 +102,7 @@ def test_unknown_key_suggests_nearest(tmp_path):
 
 def test_wrong_type_and_bool_is_not_a_number(tmp_path):
     path = write(tmp_path, "a.yaml", replace_line(ISSUE_EXAMPLE, "nodes: 100000", "nodes: lots"))
-    assert error_of(path) == "audience.nodes: must be an integer in [2, 2147483646], got 'lots' (a.yaml line 9)"
+    assert error_of(path) == "audience.nodes: must be an integer in [2, 2147483647], got 'lots' (a.yaml line 9)"
     path = write(tmp_path, "b.yaml", replace_line(ISSUE_EXAMPLE, "fatigue: 0.8", "fatigue: yes"))
     assert "content.fatigue: must be a number in [0, 1], got True (b.yaml line 17)" == error_of(path)
     path = write(tmp_path, "c.yaml", replace_line(ISSUE_EXAMPLE, "runs: 1000 ", "runs: 1000.0"))

@@ -200,7 +200,7 @@ def test_bad_worlds_are_refused(make, match):
 
 def test_bad_parts_are_refused():
     m = CascadeModel(stickiness=0.1)
-    with pytest.raises(InvalidParameterError, match=r"cross_share must be a float in \[0, 100\]"):
+    with pytest.raises(InvalidParameterError, match=r"cross_share: must be a number in \[0, 100\]"):
         Interaction("a", "b", cross_share=-1)
     with pytest.raises(InvalidParameterError, match="prior_exposure"):
         Interaction("a", "b", prior_exposure=101)

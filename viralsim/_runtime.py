@@ -10,19 +10,21 @@ from typing import Iterator
 import numba
 import numpy as np
 
-from .errors import InvalidParameterError
+from .constraints import Interval
 
-__all__ = ["check_threads", "numba_threads", "zeroed", "memory_available_bytes"]
+__all__ = ["thread_bounds", "check_threads", "numba_threads", "zeroed", "memory_available_bytes"]
 
 
-def check_threads(threads) -> int | None:
-    """``threads`` checked: None (numba's current count) or an integer in [1, NUMBA_NUM_THREADS]."""
+def thread_bounds() -> Interval:
+    """The thread counts this machine allows: 1 to numba's NUMBA_NUM_THREADS."""
+    return Interval(1, numba.config.NUMBA_NUM_THREADS, integer=True)
+
+
+def check_threads(threads, name: str = "threads") -> int | None:
+    """``threads`` checked: None (numba's current count) or an integer in :func:`thread_bounds`."""
     if threads is None:
         return None
-    top = numba.config.NUMBA_NUM_THREADS
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or not 1 <= threads <= top:
-        raise InvalidParameterError(f"threads must be an integer in [1, {top}] or None; got {threads!r}")
-    return int(threads)
+    return thread_bounds().check(name, threads)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,16 @@ class ViralsimError(Exception):
 
 
 class InvalidParameterError(ViralsimError, ValueError):
-    """A parameter is of the wrong type or out of its allowed range; the message says what is allowed."""
+    """A parameter is of the wrong type or out of its allowed range; the message says what is allowed.
+
+    ``parameter`` and ``detail`` (the message without the parameter's name), when given, let a
+    caller name the parameter its own way: a scenario key path, a command-line flag.
+    """
+
+    def __init__(self, message: str, *, parameter: str | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.detail = detail if detail is not None else message
 
 
 class GraphFormatError(ViralsimError, ValueError):

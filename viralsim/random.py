@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidParameterError
+from .constraints import Interval
 
-__all__ = ["as_seed_sequence", "child", "replicate_keys", "stream_key", "GRAPH", "SEEDING", "REPLICATES"]
+__all__ = ["SEED", "as_seed_sequence", "child", "replicate_keys", "stream_key", "GRAPH", "SEEDING", "REPLICATES"]
 
 GRAPH = 0
 SEEDING = 1
 REPLICATES = 2
 
 SeedLike = int | np.random.SeedSequence | None
+
+SEED = Interval(0, 2**63 - 1, integer=True)
+"""A user seed: a non-negative int64 (so manifests, JSON and numpy hold it exactly)."""
 
 
 def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
@@ -31,11 +34,7 @@ def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
         return seed
     if seed is None:
         return np.random.SeedSequence()
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise InvalidParameterError(f"seed must be a non-negative integer or None; got {seed!r}")
-    if seed < 0:
-        raise InvalidParameterError(f"seed must be a non-negative integer or None; got {seed}")
-    return np.random.SeedSequence(int(seed))
+    return np.random.SeedSequence(SEED.check("seed", seed))
 
 
 def child(ss: np.random.SeedSequence, *path: int) -> np.random.SeedSequence:

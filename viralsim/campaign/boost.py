@@ -7,10 +7,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constraints import Interval
 from ..errors import InvalidParameterError
+from ..model.params import PARAMETERS
 from ..model.simulate import PaidPlacement
 
-__all__ = ["Boost"]
+__all__ = ["Boost", "BOOST_PARAMETERS", "MAX_PAID_IMPRESSIONS"]
+
+MAX_PAID_IMPRESSIONS = 2**31 - 2
+"""Paid impressions per run over all boosts (with the arcs, the kernels' int32 event pool)."""
+
+BOOST_PARAMETERS: dict[str, Interval] = {
+    "impressions": Interval(1, MAX_PAID_IMPRESSIONS, integer=True),
+    "cpm": Interval(0.0, None),
+    "at_h": PARAMETERS["paid_time"],
+    "over_h": Interval(0.0, None),
+}
+"""Each boost field's constraint (hours for times); the scenario's boost keys take theirs from here."""
 
 
 @dataclass(frozen=True)
@@ -26,13 +39,8 @@ class Boost:
     segment: str | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.impressions, bool) or not isinstance(self.impressions, (int, np.integer)) \
-                or self.impressions < 1:
-            raise InvalidParameterError(f"boost impressions must be an integer >= 1; got {self.impressions!r}")
-        for name in ("cpm", "at_h", "over_h"):
-            v = getattr(self, name)
-            if not math.isfinite(v) or v < 0:
-                raise InvalidParameterError(f"boost {name} must be finite and >= 0; got {v!r}")
+        for name, bounds in BOOST_PARAMETERS.items():
+            object.__setattr__(self, name, bounds.check(f"boost {name}", getattr(self, name)))
 
     @classmethod
     def from_spend(cls, spend: float, cpm: float, **kwargs) -> "Boost":

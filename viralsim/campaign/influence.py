@@ -48,13 +48,14 @@ import numba
 import numpy as np
 
 from .._runtime import numba_threads, zeroed
+from ..constraints import Interval, Options
 from ..errors import InvalidParameterError, ResourceLimitError
 from ..graph.core import SocialGraph
 from ..graph.generators import available_memory_bytes
 from ..kernels import influence as K
 from ..kernels.rng import hash2
 
-__all__ = ["InfluenceResult", "imm", "budgeted_imm", "celf", "rr_estimate", "pagerank", "core_numbers",
+__all__ = ["INFLUENCE_PARAMETERS", "InfluenceResult", "imm", "budgeted_imm", "celf", "rr_estimate", "pagerank", "core_numbers",
            "degree_discount", "pagerank_seeds", "kcore_seeds", "OBJECTIVES"]
 
 OBJECTIVES = ("posters", "reach")
@@ -142,36 +143,36 @@ def _is_real(x) -> bool:
     return not isinstance(x, (bool, np.bool_)) and isinstance(x, (int, float, np.integer, np.floating))
 
 
+_PROBABILITY = Interval(0.0, 1.0)
+
+INFLUENCE_PARAMETERS: dict[str, Interval] = {
+    "epsilon": Interval(0.0, 1.0, closed="neither"),  # smaller is more accurate and slower
+    "ell": Interval(0.0, 10.0, closed="right"),  # failure probability 1/n^ell
+    "simulations": Interval(10, 1_000_000, integer=True),  # celf's sampled worlds
+    "damping": Interval(0.0, 1.0, closed="left"),
+    "tol": Interval(0.0, math.inf, closed="neither"),
+    "count": Interval(1, None, integer=True),  # k, max_iter, samples, max_samples
+}
+"""Each option's constraint; ``campaign.seeding`` keys of a scenario take theirs from here."""
+
+
 def _check_prob(name: str, value) -> float:
-    if not _is_real(value) or not 0.0 <= float(value) <= 1.0:
-        raise InvalidParameterError(f"{name} must be a probability in [0, 1]; got {value!r}")
-    return float(value)
+    return _PROBABILITY.check(name, value, "a probability")
 
 
 def _check_int(name: str, value, low: int, high: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < low or (
-            high is not None and value > high):
-        rng = f">= {low:,}" if high is None else f"in [{low:,}, {high:,}]"
-        raise InvalidParameterError(f"{name} must be an integer {rng}; got {value!r}")
-    return int(value)
-
-
-def _check_open_unit(name: str, value) -> float:
-    if not _is_real(value) or not 0.0 < float(value) < 1.0:
-        raise InvalidParameterError(f"{name} must be a float in (0, 1), e.g. 0.1 (smaller is more accurate and "
-                                    f"slower); got {value!r}")
-    return float(value)
+    bounds = INFLUENCE_PARAMETERS["count"] if (low, high) == (1, None) else Interval(low, high, integer=True)
+    return bounds.check(name, value)
 
 
 def _check_objective(objective) -> int:
-    if objective not in OBJECTIVES:
-        raise InvalidParameterError(f"objective must be one of {', '.join(map(repr, OBJECTIVES))}; got {objective!r}")
+    Options(OBJECTIVES).check("objective", objective)
     return K.OBJ_POSTERS if objective == "posters" else K.OBJ_REACH
 
 
 def _check_key(key) -> np.uint64:
     if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)) or not 0 <= int(key) < 2**64:
-        raise InvalidParameterError(f"key must be an integer in [0, 2**64) (a uint64 stream key); got {key!r}")
+        raise InvalidParameterError(f"key: must be an integer in [0, 2**64) (a uint64 stream key), got {key!r}")
     return np.uint64(int(key))
 
 
@@ -456,7 +457,7 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
     lam_star = 2.0 * n * (rho * alpha + beta) ** 2 / epsilon**2
     stats = {"phase1_sets": 0, "rr_seconds": 0.0, "select_seconds": 0.0}
     with numba_threads(threads) as n_workers:
-        phase1 = _RRSets(d, hash2(key, _P_PHASE1))
+        phase1 = _RRSets(d, np.uint64(hash2(key, _P_PHASE1)))
         lb = 1.0
         fallback = True
         for i in range(1, max(2, math.ceil(math.log2(n)))):
@@ -480,7 +481,7 @@ def _imm_run(d: _Diffusion, candidates, k, cost, budget, log_sets, rho, epsilon,
         theta = math.ceil(lam_star / lb)
         _check_samples(theta, d, stored_per_set, max_samples, fix)
         start = time.perf_counter()
-        final = _RRSets(d, hash2(key, _P_FINAL))
+        final = _RRSets(d, np.uint64(hash2(key, _P_FINAL)))
         final.extend_to(theta, n_workers, progress)
         stats["rr_seconds"] += time.perf_counter() - start
         start = time.perf_counter()
@@ -590,13 +591,8 @@ def _check_sampling(epsilon, ell, key, max_samples, progress):
     if progress is not None and not callable(progress):
         raise InvalidParameterError(f"progress must be a callable progress(n_new) or None; got {progress!r}")
     max_samples = None if max_samples is None else _check_int("max_samples", max_samples, 1)
-    return _check_open_unit("epsilon", epsilon), _check_ell(ell), _check_key(key), max_samples
-
-
-def _check_ell(ell) -> float:
-    if not _is_real(ell) or not math.isfinite(float(ell)) or float(ell) <= 0:
-        raise InvalidParameterError(f"ell must be a float > 0 (failure probability 1/n^ell); got {ell!r}")
-    return float(ell)
+    return (INFLUENCE_PARAMETERS["epsilon"].check("epsilon", epsilon), INFLUENCE_PARAMETERS["ell"].check("ell", ell),
+            _check_key(key), max_samples)
 
 
 def _check_cost(graph: SocialGraph, cost) -> np.ndarray:
@@ -716,14 +712,14 @@ def celf(graph: SocialGraph, k: int, *, view_prob: float = 1.0, share_given_view
     d = _diffusion(graph, view_prob, share_given_view, objective)
     candidates = _candidates(graph, eligible)
     k = _check_k(k, candidates, graph.n_nodes)
-    simulations = _check_int("simulations", simulations, 1)
+    simulations = INFLUENCE_PARAMETERS["simulations"].check("simulations", simulations)
     key = _check_key(key)
     n = graph.n_nodes
     if n * simulations > _CELF_LIMIT:
         raise InvalidParameterError(
             f"celf keeps every world's state: n x simulations = {n:,} x {simulations:,} exceeds the limit of "
             f"{_CELF_LIMIT:,}; use imm (its RR sets scale to millions of nodes) or fewer simulations")
-    wkeys = K.world_keys(hash2(key, _P_CELF), simulations)
+    wkeys = K.world_keys(np.uint64(hash2(key, _P_CELF)), simulations)
     with numba_threads(threads) as n_workers:
         seeds, trace = K.celf(candidates, k, wkeys, graph.indptr, graph.indices, d.q, d.view_prob, d.objective,
                               min(n_workers, simulations))
@@ -755,7 +751,7 @@ def rr_estimate(graph: SocialGraph, nodes, *, view_prob: float = 1.0, share_give
     mask = np.zeros(n, dtype=np.uint8)
     mask[arr.astype(np.int64)] = 1
     with numba_threads(threads) as n_workers:
-        hits = int(K.rr_count_hits(hash2(key, _P_ESTIMATE), 0, samples, min(n_workers, samples), d.in_indptr,
+        hits = int(K.rr_count_hits(np.uint64(hash2(key, _P_ESTIMATE)), 0, samples, min(n_workers, samples), d.in_indptr,
                                    d.in_indices, d.log1m_q, d.live, d.log1m_view, d.thresh, d.objective, mask))
     f = hits / samples
     return n * f, n * math.sqrt(f * (1.0 - f) / samples)
@@ -778,10 +774,8 @@ def pagerank(graph: SocialGraph, damping: float = 0.85, tol: float = 1e-10, max_
         Bad parameter, or no convergence within ``max_iter`` iterations.
     """
     graph = _check_graph(graph)
-    if not _is_real(damping) or not 0.0 <= float(damping) < 1.0:
-        raise InvalidParameterError(f"damping must be a float in [0, 1); got {damping!r}")
-    if not _is_real(tol) or not float(tol) > 0:
-        raise InvalidParameterError(f"tol must be a float > 0; got {tol!r}")
+    damping = INFLUENCE_PARAMETERS["damping"].check("damping", damping)
+    tol = INFLUENCE_PARAMETERS["tol"].check("tol", tol)
     max_iter = _check_int("max_iter", max_iter, 1)
     x, iterations = K.pagerank(graph.indptr, graph.indices, np.ascontiguousarray(graph.in_degree, dtype=np.int64),
                                float(damping), float(tol), max_iter)

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constraints import Interval, Options
 from ..errors import InvalidParameterError
 
-__all__ = ["EMV_CAVEAT", "ROI_UNDEFINED", "Valuation", "CostModel", "Tier", "Spend", "value_metrics",
+__all__ = ["MONEY_PARAMETERS", "EMV_FORMULAS", "EMV_CAVEAT", "ROI_UNDEFINED", "Valuation", "CostModel", "Tier",
+           "Spend", "value_metrics",
            "MONEY_METRICS"]
 
 EMV_CAVEAT = (
@@ -22,6 +24,15 @@ EMV_CAVEAT = (
 )
 ROI_UNDEFINED = "ROI is undefined because the campaign's total cost is 0 (set campaign.cost)."
 MONEY_METRICS = ("emv", "conversion_value", "paid_cost", "total_cost", "net_value", "roi")
+
+EMV_FORMULAS = Options(("cpm", "per_action", "hybrid"))
+AMOUNT = Interval(0.0, None)
+MONEY_PARAMETERS: dict[str, Interval] = {
+    "amount": AMOUNT,  # fees, fixed cost, rates (currency)
+    "budget": Interval(0.0, None, closed="right"),
+    "min_followers": Interval(0, None, integer=True),
+}
+"""Each money field's constraint; the scenario's cost, tier, budget and valuation keys take theirs from here."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +56,7 @@ class CostModel:
 
     def __post_init__(self) -> None:
         for name in ("per_seed", "fixed", "per_follower"):
-            v = getattr(self, name)
-            if not np.isfinite(v) or v < 0:
-                raise InvalidParameterError(f"{name} must be a finite amount >= 0; got {v!r}")
+            object.__setattr__(self, name, AMOUNT.check(name, getattr(self, name), "an amount"))
         tiers = tuple(self.tiers)
         if tiers:
             if tiers[0].min_followers != 0:
@@ -132,8 +141,7 @@ class Valuation:
     per_conversion: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.emv not in ("cpm", "per_action", "hybrid"):
-            raise InvalidParameterError(f"emv must be 'cpm', 'per_action' or 'hybrid'; got {self.emv!r}")
+        EMV_FORMULAS.check("emv", self.emv)
         if self.emv in ("cpm", "hybrid") and self.cpm is None:
             raise InvalidParameterError(f"emv {self.emv!r} needs cpm")
         if self.emv in ("per_action", "hybrid") and (self.per_engagement is None or self.per_click is None):

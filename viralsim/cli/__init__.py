@@ -25,10 +25,17 @@ examples:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line, like every other viralsim error (exit 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import graph_cmd, plot_cmd, run_cmd
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="viralsim",
         description="Simulate how content spreads by shares (eWOM) on social graphs: reach, impressions, "
         "engagement, conversions and earned media value, with Monte Carlo uncertainty.",

@@ -88,7 +88,7 @@ def _parse_value(kind: str, key: str, raw: str, ptype: str):
             return int(text) if as_int else float(text)
         except ValueError:
             what = "an integer" if as_int else "a number"
-            raise InvalidParameterError(f"{kind}: '{key}' must be {what}; got {text!r}") from None
+            raise InvalidParameterError(f"--param {key}: must be {what}, got {text!r} ({kind})") from None
 
     if ptype == "int":
         return number(raw, True)
@@ -100,7 +100,7 @@ def _parse_value(kind: str, key: str, raw: str, ptype: str):
             return True
         if low in ("false", "no", "0"):
             return False
-        raise InvalidParameterError(f"{kind}: '{key}' must be true or false; got {raw!r}")
+        raise InvalidParameterError(f"--param {key}: must be true or false, got {raw!r} ({kind})")
     items = [x.strip() for x in raw.split(",")]
     if ptype == "floats":
         return [number(x, False) for x in items]
@@ -119,9 +119,9 @@ def parse_params(kind: str, pairs: list[str]) -> dict:
         key, sep, raw = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise InvalidParameterError(f"--param must look like KEY=VALUE; got {pair!r}")
+            raise InvalidParameterError(f"--param: must look like KEY=VALUE, got {pair!r}")
         if key not in spec.params:
-            raise InvalidParameterError(f"{kind}: unknown parameter {key!r}; allowed: {', '.join(spec.params)}")
+            raise InvalidParameterError(f"--param {key}: unknown parameter of {kind}; allowed: {', '.join(spec.params)}")
         out[key] = _parse_value(kind, key, raw, spec.params[key].kind)
     return out
 
@@ -142,7 +142,13 @@ def _cmd_generate(args) -> int:
     from ..graph import GENERATORS, check_generator_params, generate, write_edgelist
 
     params = parse_params(args.kind, args.param)
-    check_generator_params(args.kind, args.nodes, params)
+    try:
+        check_generator_params(args.kind, args.nodes, params)
+    except InvalidParameterError as exc:  # name the flag, not the API argument
+        if exc.parameter is None:
+            raise
+        flag = "--nodes" if exc.parameter == "nodes" else f"--param {exc.parameter}"
+        raise InvalidParameterError(f"{flag}: {exc.detail} ({args.kind})") from None
     out = Path(args.output)
     suffixes = "".join(out.suffixes[-2:])
     if out.suffix != ".npz" and not any(suffixes.endswith(s) for s in (".txt", ".txt.gz", ".edges", ".edges.gz", ".tsv", ".tsv.gz")):

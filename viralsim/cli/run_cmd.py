@@ -40,7 +40,9 @@ examples:
   viralsim validate scenarios/micro.yaml --set content.stickiness=1.5     (shows the range error)
 
 Checks every key, type, range and unit, the generator's parameters, the seeding strategy and
-the memory the audience graph would need, without running anything. Exit status 2 if any fails.
+the memory the audience graph would need, without building the graph or running anything. Exit
+status 2 if any fails. What only the built graph can tell (a follower filter that leaves too few
+accounts, fees by tier or per follower above the budget) is refused by run before it simulates.
 """
 
 COMPARE_EXAMPLES = """\
@@ -61,13 +63,17 @@ figure.
 """
 
 
-def _positive_int(text: str) -> int:
+def _threads(text: str) -> int:
+    """``--threads N``, checked against this machine's bounds (the flag is named in the error)."""
+    from .._runtime import thread_bounds
+
+    bounds = thread_bounds()
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+        value = None
+    if value is None or not bounds.accepts(value):
+        raise argparse.ArgumentTypeError(f"must be {bounds.describe()} (numba threads on this machine), got {text}")
     return value
 
 
@@ -89,7 +95,7 @@ def register(sub) -> None:
     run.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML file(s) or a manifest.json")
     run.add_argument("--out", default="results", metavar="DIR", help="output folder (default: results)")
     _add_override_args(run, seed_help="master random seed (overrides the file's seed)")
-    run.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads (results do not depend on it)")
+    run.add_argument("--threads", type=_threads, metavar="N", help="numba threads (results do not depend on it)")
     run.add_argument("--json", action="store_true", help="print the summary JSON on stdout instead of the table")
     run.add_argument("--baseline", metavar="FILE",
                      help="the no-campaign scenario to measure incrementality against (overrides the file's "
@@ -114,7 +120,7 @@ def register(sub) -> None:
     cmp_.add_argument("--out", default="results/compare", metavar="DIR",
                       help="folder for compare.json and compare.csv (default: results/compare)")
     _add_override_args(cmp_, seed_help="master seed for every scenario (default: the baseline's seed)")
-    cmp_.add_argument("--threads", type=_positive_int, metavar="N", help="numba threads")
+    cmp_.add_argument("--threads", type=_threads, metavar="N", help="numba threads")
     cmp_.add_argument("--json", action="store_true", help="print compare.json on stdout instead of the table")
     cmp_.add_argument("--objective", metavar="METRIC", choices=OBJECTIVES,
                       help="the metric that decides the verdict (default: reach; net_sentiment_reach with several "

@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._runtime import memory_available_bytes
+from ..constraints import Interval, must_be
 from ..errors import InvalidParameterError, ResourceLimitError
 from ..kernels import generators as kern
 from ..kernels.csr import csr_from_arcs, csr_from_directed_runs, csr_from_runs
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 MAX_NODES = 2**31 - 1  # node ids are int32
+NODES = Interval(1, MAX_NODES, integer=True)
+"""The number of nodes a graph may have (the scenario's audience.nodes takes its bound from here)."""
 REQUIRED = object()
 
 
@@ -51,16 +54,13 @@ class ParamSpec:
     """One generator parameter: its type, allowed range and meaning.
 
     ``kind`` is one of ``"int"``, ``"float"``, ``"bool"``, ``"floats"`` (a list of floats),
-    ``"strs"`` (a list of names).  Bounds apply to numbers and list items; ``None`` = unbounded.
+    ``"strs"`` (a list of names).  ``bounds`` applies to numbers and list items.
     ``upper_n`` adds the bound ``value <= n - 1`` (a degree or a link count cannot exceed it).
     """
 
     kind: str
     description: str
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
+    bounds: Interval | None = None
     default: Any = REQUIRED
     upper_n: bool = False
     optional: bool = False
@@ -69,19 +69,28 @@ class ParamSpec:
     def required(self) -> bool:
         return self.default is REQUIRED
 
+    def bounds_for(self, n: int | None) -> Interval:
+        """The interval on ``n`` nodes (None: with the symbolic bound ``n - 1``)."""
+        b = self.bounds or Interval(integer=self.kind == "int")
+        if self.upper_n and n is not None:
+            high = n - 1 if b.high is None else min(b.high, n - 1)
+            b = Interval(b.low, high, "both" if b.closed in ("both", "left") else "right", b.integer)
+        return b
+
     def allowed(self) -> str:
-        """Human-readable allowed values, e.g. 'a float in (2, inf)'."""
-        noun = {"int": "an integer", "float": "a number", "bool": "true or false",
-                "floats": "a list of numbers", "strs": "a list of names"}[self.kind]
-        if self.kind in ("bool", "strs"):
-            return noun
-        lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "n - 1" if self.upper_n and self.high is None else ("inf" if self.high is None else f"{self.high:g}")
-        left = "(" if self.low_open or self.low is None else "["
-        right = ")" if self.high_open or (self.high is None and not self.upper_n) else "]"
-        items = " with items" if self.kind == "floats" else ""
-        suffix = " or omitted" if self.optional else ""
-        return f"{noun}{items} in {left}{lo}, {hi}{right}{suffix}"
+        """Human-readable allowed values, e.g. 'a number in (2, 10]', 'an integer in [1, n - 1]'."""
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "strs":
+            return "a list of names" + (" or omitted" if self.optional else "")
+        b = self.bounds_for(None)
+        noun = "a list of numbers with items" if self.kind == "floats" else None
+        if self.upper_n and b.high is None:
+            text = Interval(b.low, 1.0, "both" if not b.low_open else "right", b.integer).describe(noun)
+            text = text[: text.rindex(",")] + ", n - 1]"
+        else:
+            text = b.describe(noun)
+        return text + (" or omitted" if self.optional else "")
 
 
 @dataclass(frozen=True)
@@ -103,27 +112,17 @@ class GeneratorSpec:
 # ---- validation --------------------------------------------------------------------------
 
 
+def _bad(kind: str, name: str, detail: str) -> InvalidParameterError:
+    """``NAME: DETAIL (GENERATOR)``, with the parameter named for callers that name it their way."""
+    return InvalidParameterError(f"{name}: {detail} ({kind})", parameter=name, detail=detail)
+
+
 def _check_number(kind: str, name: str, value: Any, spec: ParamSpec, n: int) -> Any:
-    where = f"{kind}: '{name}' must be {spec.allowed()}"
-    if spec.kind == "int":
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-            raise InvalidParameterError(f"{where}; got {value!r}")
-        value = int(value)
-    else:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise InvalidParameterError(f"{where}; got {value!r}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise InvalidParameterError(f"{where}; got {value!r}")
-    bad = (
-        (spec.low is not None and (value < spec.low or (spec.low_open and value == spec.low)))
-        or (spec.high is not None and (value > spec.high or (spec.high_open and value == spec.high)))
-        or (spec.upper_n and value > n - 1)
-    )
-    if bad:
+    bounds = spec.bounds_for(n)
+    if not bounds.accepts(value):
         extra = f" (n = {n})" if spec.upper_n else ""
-        raise InvalidParameterError(f"{where}{extra}; got {value!r}")
-    return value
+        raise _bad(kind, name, must_be(spec.allowed() + extra, value))
+    return int(value) if spec.kind == "int" else float(value)
 
 
 def _check_value(kind: str, name: str, value: Any, spec: ParamSpec, n: int) -> Any:
@@ -131,19 +130,21 @@ def _check_value(kind: str, name: str, value: Any, spec: ParamSpec, n: int) -> A
         return None
     if spec.kind == "bool":
         if not isinstance(value, (bool, np.bool_)):
-            raise InvalidParameterError(f"{kind}: '{name}' must be true or false; got {value!r}")
+            raise _bad(kind, name, must_be("true or false", value))
         return bool(value)
     if spec.kind == "strs":
         if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
-            raise InvalidParameterError(f"{kind}: '{name}' must be a list of non-empty names; got {value!r}")
+            raise _bad(kind, name, must_be("a list of non-empty names", value))
         return tuple(value)
     if spec.kind == "floats":
         if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-            raise InvalidParameterError(f"{kind}: '{name}' must be {spec.allowed()}; got {value!r}")
-        items = [_check_number(kind, name, v, ParamSpec("float", "", spec.low, spec.high, spec.low_open, spec.high_open), n) for v in value]
+            raise _bad(kind, name, must_be(spec.allowed(), value))
+        items = list(value)
         if not items:
-            raise InvalidParameterError(f"{kind}: '{name}' must be a non-empty list; got {value!r}")
-        return tuple(items)
+            raise _bad(kind, name, must_be("a non-empty list", value))
+        if not all(spec.bounds_for(n).accepts(v) for v in items):
+            raise _bad(kind, name, must_be(spec.allowed(), value))
+        return tuple(float(v) for v in items)
     return _check_number(kind, name, value, spec, n)
 
 
@@ -160,19 +161,17 @@ def check_generator_params(kind: str, n: Any, params: dict[str, Any]) -> dict[st
     if kind not in GENERATORS:
         raise InvalidParameterError(f"unknown graph generator {kind!r}; allowed: {', '.join(GENERATORS)}")
     spec = GENERATORS[kind]
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_NODES:
-        raise InvalidParameterError(f"{kind}: the number of nodes must be an integer in [1, {MAX_NODES}]; got {n!r}")
+    if not NODES.accepts(n):
+        raise _bad(kind, "nodes", must_be(NODES.describe(), n))
     n = int(n)
     unknown = sorted(set(params) - set(spec.params))
     if unknown:
-        raise InvalidParameterError(
-            f"{kind}: unknown parameter {unknown[0]!r}; allowed: {', '.join(spec.params) or 'none'}"
-        )
+        raise _bad(kind, unknown[0], f"unknown parameter; allowed: {', '.join(spec.params) or 'none'}")
     out: dict[str, Any] = {}
     for name, pspec in spec.params.items():
         if name not in params:
             if pspec.required:
-                raise InvalidParameterError(f"{kind}: parameter {name!r} is required ({pspec.description}); it must be {pspec.allowed()}")
+                raise _bad(kind, name, f"required ({pspec.description}), {pspec.allowed()}")
             out[name] = pspec.default
             continue
         out[name] = _check_value(kind, name, params[name], pspec, n)
@@ -182,14 +181,13 @@ def check_generator_params(kind: str, n: Any, params: dict[str, Any]) -> dict[st
 
 def _cross_watts_strogatz(n: int, p: dict) -> None:
     if p["k"] % 2:
-        raise InvalidParameterError(f"watts_strogatz: 'k' must be even (k/2 neighbours on each side); got {p['k']}")
+        raise _bad("watts_strogatz", "k", f"must be even (k/2 neighbours on each side), got {p['k']}")
 
 
 def _cross_configuration(n: int, p: dict) -> None:
     if p["max_degree"] is not None and p["max_degree"] < p["mean_degree"]:
-        raise InvalidParameterError(
-            f"configuration: 'max_degree' must be at least mean_degree ({p['mean_degree']:g}); got {p['max_degree']:g}"
-        )
+        raise _bad("configuration", "max_degree",
+                   f"must be at least mean_degree ({p['mean_degree']:g}), got {p['max_degree']:g}")
 
 
 def _segment_sizes(n: int, shares: tuple[float, ...]) -> np.ndarray:
@@ -569,50 +567,53 @@ def generate(kind: str, n: int, *, seed=None, max_bytes: int | None = None, **pa
 
 
 _P = ParamSpec
+_UNIT = Interval(0, 1)
+_AT_LEAST_1 = Interval(1, None, integer=True)
 GENERATORS: dict[str, GeneratorSpec] = {
     "erdos_renyi": GeneratorSpec(
         "erdos_renyi", erdos_renyi,
-        {"mean_degree": _P("float", "expected degree (out-degree if directed)", 0, None, upper_n=True),
+        {"mean_degree": _P("float", "expected degree (out-degree if directed)", Interval(0, None), upper_n=True),
          "directed": _P("bool", "independent arcs instead of edges", default=False)},
         "random graph G(n, p): every pair linked independently", directed=None,
         reference="Erdős & Rényi 1959; Batagelj & Brandes 2005"),
     "barabasi_albert": GeneratorSpec(
         "barabasi_albert", barabasi_albert,
-        {"m": _P("int", "links each new person makes", 1, None, upper_n=True)},
+        {"m": _P("int", "links each new person makes", _AT_LEAST_1, upper_n=True)},
         "scale-free growth by preferential attachment (degree tail ~ k^-3)",
         reference="Barabási & Albert 1999"),
     "holme_kim": GeneratorSpec(
         "holme_kim", holme_kim,
-        {"m": _P("int", "links each new person makes", 1, None, upper_n=True),
-         "triangle_prob": _P("float", "probability that a further link closes a triangle", 0, 1)},
+        {"m": _P("int", "links each new person makes", _AT_LEAST_1, upper_n=True),
+         "triangle_prob": _P("float", "probability that a further link closes a triangle", _UNIT)},
         "scale-free growth with tunable clustering (triad formation)",
         reference="Holme & Kim 2002"),
     "watts_strogatz": GeneratorSpec(
         "watts_strogatz", watts_strogatz,
-        {"k": _P("int", "lattice degree (even): k/2 neighbours on each side", 2, None, upper_n=True),
-         "rewire_prob": _P("float", "probability of rewiring each lattice edge", 0, 1)},
+        {"k": _P("int", "lattice degree (even): k/2 neighbours on each side", Interval(2, None, integer=True),
+                 upper_n=True),
+         "rewire_prob": _P("float", "probability of rewiring each lattice edge", _UNIT)},
         "small world: ring lattice with randomly rewired edges",
         reference="Watts & Strogatz 1998"),
     "configuration": GeneratorSpec(
         "configuration", configuration,
-        {"exponent": _P("float", "power-law exponent of the degree distribution", 2, 10, low_open=True),
-         "mean_degree": _P("float", "mean degree", 0, None, low_open=True, upper_n=True),
-         "max_degree": _P("float", "cap on expected degree (default sqrt(mean_degree * n))", 1, None,
+        {"exponent": _P("float", "power-law exponent of the degree distribution", Interval(2, 10, "right")),
+         "mean_degree": _P("float", "mean degree", Interval(0, None, "neither"), upper_n=True),
+         "max_degree": _P("float", "cap on expected degree (default sqrt(mean_degree * n))", Interval(1, None),
                           upper_n=True, default=None, optional=True)},
         "power-law degrees by the Chung-Lu expected-degree model",
         reference="Chung & Lu 2002; Miller & Hagberg 2011"),
     "segmented": GeneratorSpec(
         "segmented", segmented,
-        {"shares": _P("floats", "fraction of people in each segment (sum 1)", 0, 1, low_open=True),
-         "within_degree": _P("float", "expected links within one's own segment", 0, None),
-         "between_degree": _P("float", "expected links to other segments (population mean)", 0, None),
+        {"shares": _P("floats", "fraction of people in each segment (sum 1)", Interval(0, 1, "right")),
+         "within_degree": _P("float", "expected links within one's own segment", Interval(0, None)),
+         "between_degree": _P("float", "expected links to other segments (population mean)", Interval(0, None)),
          "names": _P("strs", "segment names (default segment_0, ...)", default=None, optional=True)},
         "audience segments with homophily (stochastic block model)",
         reference="Holland, Laskey & Leinhardt 1983"),
     "follower": GeneratorSpec(
         "follower", follower,
-        {"m": _P("int", "accounts each new account follows", 1, None, upper_n=True),
-         "reciprocity": _P("float", "probability that a follow is returned", 0, 1)},
+        {"m": _P("int", "accounts each new account follows", _AT_LEAST_1, upper_n=True),
+         "reciprocity": _P("float", "probability that a follow is returned", _UNIT)},
         "directed follower graph: preferential attachment on followers, with follow-backs",
         directed=True, reference="Price 1976; Dorogovtsev, Mendes & Samukhin 2000"),
 }

@@ -7,40 +7,58 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..constraints import Interval, Options
 from ..errors import InvalidParameterError
 
-__all__ = ["CascadeModel", "ThresholdModel"]
+__all__ = ["CascadeModel", "ThresholdModel", "PARAMETERS", "MAX_STEPS"]
 
 
-def _float(name: str, value, low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> float:
-    """``value`` as a float inside the interval, or an InvalidParameterError saying what is allowed."""
-    lo = "(" if low_open else "["
-    hi = ")" if high_open else "]"
-    hi_txt = "inf" if math.isinf(high) else f"{high:g}"
-    allowed = f"{name} must be a float in {lo}{low:g}, {hi_txt}{hi}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InvalidParameterError(f"{allowed}; got {value!r}")
-    x = float(value)
-    if not math.isfinite(x) or x < low or x > high or (low_open and x == low) or (high_open and x == high):
-        raise InvalidParameterError(f"{allowed}; got {value!r}")
-    return x
+MAX_STEPS = 100_000
+"""Most steps over the horizon (the per-thread time series are horizon-sized)."""
+
+_UNIT = Interval(0.0, 1.0)
+_POSITIVE = Interval(0.0, math.inf, closed="neither")
+
+PARAMETERS: dict[str, Interval] = {
+    "stickiness": _UNIT,
+    "feed_reach": _UNIT,
+    "half_life": _POSITIVE,
+    "fatigue": _UNIT,
+    "delay_median": _POSITIVE,
+    "delay_sigma": Interval(0.0, 10.0),
+    "engagement_rate": _UNIT,
+    "click_rate": _UNIT,
+    "conversion_rate": _UNIT,
+    "affinity": Interval(0.0, math.inf, closed="left"),
+    "step": _POSITIVE,
+    "horizon": Interval(0.0, 24.0 * 365, closed="right"),  # at most a year
+    "threshold_fraction": Interval(0.0, 1.0, closed="right"),
+    "threshold_count": Interval(1.0, math.inf, closed="left"),
+    "runs": Interval(1, 1_000_000, integer=True),
+    "paid_time": Interval(0.0, math.inf, closed="left"),
+    "paid_impressions": Interval(0, None, integer=True),
+}
+"""Each model parameter's constraint (hours for durations; affinity per item). The scenario
+keys of :mod:`viralsim.scenario.schema` take their bounds from here."""
+
+RULES = Options(("fraction", "count"))
+
+
+def _set(obj, name: str, constraint: Interval | None = None) -> None:
+    object.__setattr__(obj, name, (constraint or PARAMETERS[name]).check(name, getattr(obj, name)))
 
 
 def _timing(obj) -> None:
     """Shared checks of the platform and funnel fields (both models have them)."""
-    for name in ("feed_reach", "engagement_rate", "click_rate", "conversion_rate"):
-        object.__setattr__(obj, name, _float(name, getattr(obj, name), 0.0, 1.0))
-    object.__setattr__(obj, "delay_median", _float("delay_median", obj.delay_median, 0.0, math.inf, low_open=True,
-                                                   high_open=True))
-    object.__setattr__(obj, "delay_sigma", _float("delay_sigma", obj.delay_sigma, 0.0, 10.0))
-    object.__setattr__(obj, "step", _float("step", obj.step, 0.0, math.inf, low_open=True, high_open=True))
-    object.__setattr__(obj, "horizon", _float("horizon", obj.horizon, 0.0, math.inf, low_open=True, high_open=True))
+    for name in ("feed_reach", "engagement_rate", "click_rate", "conversion_rate", "delay_median", "delay_sigma",
+                 "step", "horizon"):
+        _set(obj, name)
     steps = obj.horizon / obj.step
     if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
         raise InvalidParameterError(
             f"horizon must be a whole number of steps; got horizon={obj.horizon:g} h with step={obj.step:g} h")
-    if round(steps) > 1_000_000:
-        raise InvalidParameterError(f"horizon / step must be at most 1,000,000 steps; got {round(steps):,}")
+    if round(steps) > MAX_STEPS:
+        raise InvalidParameterError(f"horizon / step must be at most {MAX_STEPS:,} steps; got {round(steps):,}")
 
 
 @dataclass(frozen=True)
@@ -86,19 +104,21 @@ class CascadeModel:
     horizon: float = 72.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "stickiness", _float("stickiness", self.stickiness, 0.0, 1.0))
-        object.__setattr__(self, "fatigue", _float("fatigue", self.fatigue, 0.0, 1.0))
+        _set(self, "stickiness")
+        _set(self, "fatigue")
         if self.half_life is not None:
-            object.__setattr__(self, "half_life", _float("half_life", self.half_life, 0.0, math.inf, low_open=True,
-                                                         high_open=True))
+            _set(self, "half_life")
         _timing(self)
         if self.affinity is not None:
             try:
                 values = [float(a) for a in np.asarray(self.affinity, dtype=object).ravel()]
             except (TypeError, ValueError):
-                raise InvalidParameterError(f"affinity must be a sequence of floats >= 0; got {self.affinity!r}") from None
-            if not values or any(not math.isfinite(a) or a < 0 for a in values) or np.ndim(self.affinity) != 1:
-                raise InvalidParameterError(f"affinity must be a non-empty sequence of floats >= 0; got {self.affinity!r}")
+                raise InvalidParameterError(
+                    f"affinity: must be a sequence of numbers >= 0, got {self.affinity!r}") from None
+            if not values or not all(PARAMETERS["affinity"].accepts(a) for a in values) \
+                    or np.ndim(self.affinity) != 1:
+                raise InvalidParameterError(
+                    f"affinity: must be a non-empty sequence of numbers >= 0, got {self.affinity!r}")
             if self.stickiness * max(values) > 1.0:
                 raise InvalidParameterError(
                     f"stickiness x affinity must be at most 1 (a probability); got {self.stickiness:g} x {max(values):g}")
@@ -112,9 +132,6 @@ class CascadeModel:
         sharers then has exactly the IC distribution (Kempe, Kleinberg & Tardos 2003).
         """
         return cls(stickiness=p, horizon=horizon)
-
-
-_RULES = ("fraction", "count")
 
 
 @dataclass(frozen=True)
@@ -145,14 +162,9 @@ class ThresholdModel:
     horizon: float = 72.0
 
     def __post_init__(self) -> None:
-        if self.rule not in _RULES:
-            raise InvalidParameterError(f"rule must be one of 'fraction', 'count'; got {self.rule!r}")
+        RULES.check("rule", self.rule)
         if self.threshold is not None:
-            if self.rule == "fraction":
-                t = _float("threshold", self.threshold, 0.0, 1.0, low_open=True)
-            else:
-                t = _float("threshold", self.threshold, 1.0, math.inf, high_open=True)
-            object.__setattr__(self, "threshold", t)
+            _set(self, "threshold", PARAMETERS[f"threshold_{self.rule}"])
         _timing(self)
 
     @classmethod

@@ -13,7 +13,7 @@ from ..errors import InvalidParameterError
 from ..graph.core import SocialGraph
 from ..kernels import cascade as K
 from ..random import as_seed_sequence, replicate_keys
-from .params import CascadeModel, ThresholdModel
+from .params import PARAMETERS, CascadeModel, ThresholdModel
 from .results import SimulationResult
 
 __all__ = ["simulate", "simulate_random_seed", "PaidPlacement"]
@@ -36,18 +36,13 @@ class PaidPlacement:
     segment: str | None = None
 
     def __post_init__(self) -> None:
-        t = self.time
-        if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or not math.isfinite(t) or t < 0:
-            raise InvalidParameterError(f"paid time must be a float >= 0 (hours); got {t!r}")
-        c = self.impressions
-        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
-            raise InvalidParameterError(f"paid impressions must be an integer >= 0; got {c!r}")
+        object.__setattr__(self, "time", PARAMETERS["paid_time"].check("paid time (hours)", self.time))
+        object.__setattr__(self, "impressions", PARAMETERS["paid_impressions"].check("paid impressions",
+                                                                                     self.impressions))
 
 
 def _check_runs(runs) -> int:
-    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or not 1 <= runs <= 100_000_000:
-        raise InvalidParameterError(f"runs must be an integer in [1, 100000000]; got {runs!r}")
-    return int(runs)
+    return PARAMETERS["runs"].check("runs", runs)
 
 
 def _check_seeds(graph: SocialGraph, seeds) -> np.ndarray:

@@ -18,18 +18,19 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .._runtime import check_threads, numba_threads, zeroed
+from ..constraints import Interval, Options
 from ..errors import InvalidParameterError
 from ..graph.core import SocialGraph
 from ..kernels import cascade as K
 from ..kernels import world as W
 from ..random import as_seed_sequence, replicate_keys
-from .params import CascadeModel, _float
+from .params import CascadeModel
 from .results import SimulationResult
 from .simulate import (_CONTRACT_METRICS, _DIAGNOSTICS, _GUIDE_SIZE, PaidPlacement, _check_runs, _check_seeds,
                        _delay_table, _segments, _steps_of, run_in_batches, simulate)
 
 __all__ = ["ContentSpec", "Trigger", "Interaction", "WorldResult", "simulate_world", "SENTIMENTS", "OWNERS",
-           "COLLISIONS", "TRIGGER_METRICS", "FACTOR_MAX", "MAX_CONTENTS"]
+           "COLLISIONS", "TRIGGER_METRICS", "FACTOR_MAX", "MAX_CONTENTS", "WORLD_PARAMETERS"]
 
 # the one declaration of each rule (the scenario schema and the docs read these)
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -38,6 +39,20 @@ COLLISIONS = ("first", "positive", "negative", "random")
 TRIGGER_METRICS = ("reach", "shares", "impressions")
 FACTOR_MAX = 100.0  # cross_share and prior_exposure are multipliers in [0, FACTOR_MAX]
 MAX_CONTENTS = W.MAX_CONTENTS
+
+WORLD_PARAMETERS: dict[str, Interval | Options] = {
+    "sentiment": Options(SENTIMENTS),
+    "owner": Options(OWNERS),
+    "collision": Options(COLLISIONS),
+    "trigger_metric": Options(TRIGGER_METRICS),
+    "trigger_level": Interval(1, None, integer=True),
+    "response_time": Interval(0.0, math.inf, closed="left"),
+    "start": Interval(0.0, math.inf, closed="left"),  # and at most the horizon
+    "cross_share": Interval(0.0, FACTOR_MAX),
+    "prior_exposure": Interval(0.0, FACTOR_MAX),
+    "attention": Interval(1, None, integer=True),
+}
+"""Each world parameter's constraint (hours for times); the scenario keys take theirs from here."""
 _SIGN = {"positive": 1, "neutral": 0, "negative": -1}
 
 
@@ -60,12 +75,10 @@ class Trigger:
     response_time: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.metric not in TRIGGER_METRICS:
-            raise InvalidParameterError(f"trigger metric must be one of {', '.join(TRIGGER_METRICS)}; got {self.metric!r}")
-        if isinstance(self.level, bool) or not isinstance(self.level, (int, np.integer)) or self.level < 1:
-            raise InvalidParameterError(f"trigger level must be an integer >= 1; got {self.level!r}")
-        object.__setattr__(self, "response_time", _float("response_time", self.response_time, 0.0, math.inf,
-                                                         high_open=True))
+        WORLD_PARAMETERS["trigger_metric"].check("trigger metric", self.metric)
+        object.__setattr__(self, "level", WORLD_PARAMETERS["trigger_level"].check("trigger level", self.level))
+        object.__setattr__(self, "response_time",
+                           WORLD_PARAMETERS["response_time"].check("response_time", self.response_time))
 
 
 @dataclass(frozen=True)
@@ -93,13 +106,10 @@ class ContentSpec:
         if not isinstance(self.model, CascadeModel):
             raise InvalidParameterError(f"content {self.name!r}: model must be a CascadeModel (several contents run "
                                         f"the share cascade); got {type(self.model).__name__}")
-        if self.sentiment not in SENTIMENTS:
-            raise InvalidParameterError(f"content {self.name!r}: sentiment must be one of {', '.join(SENTIMENTS)}; "
-                                        f"got {self.sentiment!r}")
-        if self.owner not in OWNERS:
-            raise InvalidParameterError(f"content {self.name!r}: owner must be one of {', '.join(OWNERS)}; "
-                                        f"got {self.owner!r}")
-        object.__setattr__(self, "start", _float("start", self.start, 0.0, self.model.horizon))
+        for name in ("sentiment", "owner"):
+            WORLD_PARAMETERS[name].check(f"content {self.name!r}: {name}", getattr(self, name))
+        start = Interval(0.0, self.model.horizon)  # WORLD_PARAMETERS["start"], within this calendar
+        object.__setattr__(self, "start", start.check(f"content {self.name!r}: start", self.start))
         if self.trigger is not None and not isinstance(self.trigger, Trigger):
             raise InvalidParameterError(f"content {self.name!r}: trigger must be a Trigger or None")
 
@@ -120,7 +130,7 @@ class Interaction:
 
     def __post_init__(self) -> None:
         for name in ("cross_share", "prior_exposure"):
-            object.__setattr__(self, name, _float(name, getattr(self, name), 0.0, FACTOR_MAX))
+            object.__setattr__(self, name, WORLD_PARAMETERS[name].check(name, getattr(self, name)))
         if self.source == self.target:
             raise InvalidParameterError(f"an interaction needs two different contents; got {self.source!r} twice")
 
@@ -214,12 +224,9 @@ def _check_world(graph, contents, interactions, attention, collision):
         if (it.source, it.target) in pairs:
             raise InvalidParameterError(f"interaction {it.source!r} -> {it.target!r} is declared twice")
         pairs.add((it.source, it.target))
-    if attention is not None and (isinstance(attention, bool) or not isinstance(attention, (int, np.integer))
-                                  or attention < 1):
-        raise InvalidParameterError(f"attention must be an integer >= 1 (posts a user views per step) or None "
-                                    f"(no limit); got {attention!r}")
-    if collision not in COLLISIONS:
-        raise InvalidParameterError(f"collision must be one of {', '.join(COLLISIONS)}; got {collision!r}")
+    if attention is not None:
+        WORLD_PARAMETERS["attention"].check("attention (posts a user views per step, or None: no limit)", attention)
+    WORLD_PARAMETERS["collision"].check("collision", collision)
     return contents, interactions, index
 
 

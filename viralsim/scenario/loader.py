@@ -18,20 +18,21 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from ..campaign.boost import Boost
+from ..campaign.boost import MAX_PAID_IMPRESSIONS, Boost
 from ..campaign.seeding import STRATEGIES
 from ..campaign.valuation import CostModel, Tier, Valuation
 from .._runtime import memory_available_bytes
-from ..errors import ScenarioError, ViralsimError
+from ..constraints import must_be
+from ..errors import InvalidParameterError, ScenarioError, ViralsimError
+from ..model.params import MAX_STEPS, PARAMETERS
+from ..model.world import TRIGGER_METRICS, WORLD_PARAMETERS
 from . import schema
 from .reader import RawScenario, apply_overrides, resolve_document
-from ..model.world import TRIGGER_METRICS
 from .schema import Where, fail, format_duration
 
 __all__ = ["Scenario", "Audience", "Segment", "Content", "Platform", "ThresholdRule", "Seeding", "Wave", "Campaign",
            "load_scenario", "scenario_from_dict", "memory_limit_bytes", "wrap_errors"]
 
-MAX_STEPS = 100_000
 _GIB = 1024**3
 
 
@@ -307,13 +308,10 @@ def _validate(raw: RawScenario) -> Scenario:
                 raise fail(f"content.{k}", "not used by model: threshold (remove it, or set it to null in a file "
                            "that extends a cascade scenario)", w(f"content.{k}"))
         t = top["threshold"] or schema.check_section(schema.THRESHOLD, {}, "threshold", w)
-        if t["level"] is not None:
-            if t["rule"] == "fraction" and not 0 < t["level"] <= 1:
-                raise fail("threshold.level", f"must be a fraction in (0, 1] with rule: fraction, got {t['level']}",
-                           w("threshold.level"))
-            if t["rule"] == "count" and t["level"] < 1:
-                raise fail("threshold.level", f"must be a count >= 1 with rule: count, got {t['level']}",
-                           w("threshold.level"))
+        bounds = PARAMETERS[f"threshold_{t['rule']}"]
+        if t["level"] is not None and not bounds.contains(t["level"]):
+            raise fail("threshold.level", must_be(f"{bounds.describe()} with rule: {t['rule']}", t["level"]),
+                       w("threshold.level"))
         threshold = ThresholdRule(t["rule"], t["level"])
 
     audience = _audience(top["audience"], raw, model)
@@ -321,6 +319,10 @@ def _validate(raw: RawScenario) -> Scenario:
     valuation = _valuation(top["valuation"], w)
     baseline = _baseline(top["baseline"], raw)
     extra, interactions = _world(top, raw, audience, model, horizon)
+    paid = sum(b.impressions for c in (campaign, *(x.campaign for x in extra)) for b in c.boosts)
+    if paid > MAX_PAID_IMPRESSIONS:
+        raise fail("campaign.boost", f"the boosts buy {paid:,} paid impressions per run in all; at most "
+                   f"{MAX_PAID_IMPRESSIONS:,} fit the simulation", w("campaign"))
 
     limit = memory_limit_bytes()
     result_bytes = top["runs"] * (round(n_steps) + 1) * 8 * 6 + top["runs"] * 8 * 40
@@ -410,8 +412,8 @@ def _world(top: dict, raw: RawScenario, audience: Audience, model: str, horizon:
             (metric, level), = when.items()
             if metric not in TRIGGER_METRICS:
                 raise fail(tp, f"unknown metric {metric!r}; one of {', '.join(TRIGGER_METRICS)}", w(tp))
-            if isinstance(level, bool) or not isinstance(level, int) or level < 1:
-                raise fail(f"{tp}.{metric}", f"must be an integer >= 1, got {level!r}", w(tp))
+            if not WORLD_PARAMETERS["trigger_level"].accepts(level):
+                raise fail(f"{tp}.{metric}", must_be(WORLD_PARAMETERS["trigger_level"].describe(), level), w(tp))
             trig = TriggerRule(t["after"], metric, level, t["response_time"])
         extra.append(ExtraContent(_content(c), campaign, item["start"], trig))
     for i, x in enumerate(extra):
@@ -513,8 +515,10 @@ def _audience(a: dict, raw: RawScenario, model: str) -> Audience:
         full = params
     try:
         checked = check_generator_params(kind, n, full)
-    except ViralsimError as exc:
-        raise fail("audience.params", str(exc), w("audience.params")) from None
+    except InvalidParameterError as exc:
+        key = "audience.nodes" if exc.parameter == "nodes" else (
+            f"audience.params.{exc.parameter}" if exc.parameter else "audience.params")
+        raise fail(key, exc.detail, w(key)) from None
     try:
         need = int(estimate_graph_bytes(kind, n, **(checked if checked is not None else full)))
     except ViralsimError as exc:

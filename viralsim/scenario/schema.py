@@ -14,8 +14,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..campaign.boost import BOOST_PARAMETERS
+from ..campaign.influence import INFLUENCE_PARAMETERS
+from ..campaign.valuation import EMV_FORMULAS, MONEY_PARAMETERS
+from ..constraints import Interval, format_bound, must_be, show
 from ..errors import ScenarioError
-from ..model.world import COLLISIONS, FACTOR_MAX, OWNERS, SENTIMENTS, TRIGGER_METRICS
+from ..graph.generators import NODES
+from ..model.params import PARAMETERS
+from ..model.world import COLLISIONS, OWNERS, SENTIMENTS, TRIGGER_METRICS, WORLD_PARAMETERS
+from ..random import SEED
 
 __all__ = [
     "REQUIRED",
@@ -44,7 +51,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 _DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([mhd])\s*$")
 _UNIT_HOURS = {"m": 1.0 / 60.0, "h": 1.0, "d": 24.0}
-MAX_NODES = 2**31 - 2  # int32 CSR indices
+AUDIENCE_NODES = Interval(2, NODES.high, integer=True)  # a graph of NODES, with someone to spread to
 
 
 @dataclass(frozen=True)
@@ -98,10 +105,7 @@ class Key:
     kind: str
     doc: str
     unit: str = ""
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
+    bounds: Interval | None = None
     options: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None
     pattern: re.Pattern | None = None
     default: Any = REQUIRED
@@ -118,14 +122,7 @@ class Key:
         k = self.kind
         if k in ("int", "float", "money"):
             noun = {"int": "an integer", "float": "a number", "money": "an amount"}[k]
-            if self.low is not None and self.high is not None:
-                lo = "(" if self.low_open else "["
-                hi = ")" if self.high_open else "]"
-                text = f"{noun} in {lo}{_num(self.low)}, {_num(self.high)}{hi}"
-            elif self.low is not None:
-                text = f"{noun} {'>' if self.low_open else '>='} {_num(self.low)}"
-            else:
-                text = noun
+            text = self.bounds.describe(noun) if self.bounds is not None else noun
         elif k == "str":
             opts = self.allowed_options
             if opts is not None:
@@ -140,10 +137,11 @@ class Key:
             text = "true or false"
         elif k == "duration":
             text = "a duration with unit m, h or d, such as 72h, 30m or 2d"
-            if self.low == 0 and self.low_open:
+            b = self.bounds
+            if b is not None and b.low == 0 and b.low_open:
                 text = "a positive " + text[2:]
-            if self.high is not None:
-                text += f", at most {format_duration(self.high)}"
+            if b is not None and b.high is not None and math.isfinite(b.high):
+                text += f", at most {format_duration(b.high)}"
         elif k == "path":
             text = "a file path"
         elif k == "mapping":
@@ -159,14 +157,6 @@ class Key:
         if self.nullable:
             text += " or null"
         return text
-
-
-def _num(x: float) -> str:
-    if isinstance(x, float) and math.isinf(x):
-        return "inf"
-    if float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x)}"
-    return f"{x}"
 
 
 @dataclass(frozen=True)
@@ -200,9 +190,9 @@ SEGMENT = Section(
     (
         Key("name", "str", "Segment name, used by `campaign.seeding.segment` and in reports.", pattern=NAME_PATTERN),
         Key("share", "float", "Share of the audience in this segment; shares must sum to 1.", "fraction",
-            low=0.0, high=1.0, low_open=True),
+            bounds=Interval(0.0, 1.0, "right")),
         Key("affinity", "float", "Multiplier on the share probability of this segment's users (cascade model).",
-            "multiplier", low=0.0, high=100.0, default=1.0),
+            "multiplier", bounds=PARAMETERS["affinity"], default=1.0),
     ),
 )
 
@@ -212,7 +202,7 @@ AUDIENCE = Section(
     (
         Key("generator", "str", "Graph generator of the graph layer (`viralsim graph generate --help`), or `file` "
             "to read an edge list / .npz.", options=_generator_names),
-        Key("nodes", "int", "Number of users (generators only).", "users", low=2, high=MAX_NODES, default=None,
+        Key("nodes", "int", "Number of users (generators only).", "users", bounds=AUDIENCE_NODES, default=None,
             required_when="generator is not file"),
         Key("params", "mapping", "Generator parameters, e.g. `{m: 5, triangle_prob: 0.4}` for holme_kim; checked by "
             "the generator.", default={}),
@@ -236,17 +226,18 @@ CONTENT = Section(
         Key("owner", "str", "Who speaks: share of voice is the `brand`'s share over all contents.", options=OWNERS,
             default="brand"),
         Key("stickiness", "float", "Probability that a user who sees the post shares it (at full novelty).",
-            "probability per view", low=0.0, high=1.0, default=None, required_when="model is cascade"),
+            "probability per view", bounds=PARAMETERS["stickiness"], default=None, required_when="model is cascade"),
         Key("half_life", "duration", "Novelty half-life: the share probability halves every half_life after the "
-            "campaign starts; null for evergreen content.", "hours", low=0.0, low_open=True, default=None, nullable=True),
+            "campaign starts; null for evergreen content.", "hours", bounds=PARAMETERS["half_life"], default=None,
+            nullable=True),
         Key("fatigue", "float", "A user's k-th view of the post shares with fatigue^(k-1) times the base "
-            "probability (1 = no fatigue).", "multiplier per repeat view", low=0.0, high=1.0, default=1.0),
+            "probability (1 = no fatigue).", "multiplier per repeat view", bounds=PARAMETERS["fatigue"], default=1.0),
         Key("engagement_rate", "float", "Probability that a view leads to an engagement (like, comment).",
-            "per view", low=0.0, high=1.0, default=0.0),
+            "per view", bounds=PARAMETERS["engagement_rate"], default=0.0),
         Key("click_rate", "float", "Probability that a view leads to a click to the site.", "per view",
-            low=0.0, high=1.0, default=0.0),
+            bounds=PARAMETERS["click_rate"], default=0.0),
         Key("conversion_rate", "float", "Probability that a click converts (purchase, sign-up).", "per click",
-            low=0.0, high=1.0, default=0.0),
+            bounds=PARAMETERS["conversion_rate"], default=0.0),
     ),
 )
 
@@ -255,9 +246,9 @@ DELAY = Section(
     "Log-normal delay between a post (or share) and its view by a follower.",
     (
         Key("median", "duration", "Median delay (each delay is rounded to whole steps, at least one).", "hours",
-            low=0.0, default="1h"),
+            bounds=PARAMETERS["delay_median"], default="1h"),
         Key("sigma", "float", "Log-normal shape (0 = every delay equals the median).", "log-hours",
-            low=0.0, high=5.0, default=0.0),
+            bounds=PARAMETERS["delay_sigma"], default=0.0),
     ),
 )
 
@@ -266,10 +257,11 @@ PLATFORM = Section(
     "How the platform delivers shares.",
     (
         Key("feed_reach", "float", "Probability that a post in a follower's feed is viewed at all.",
-            "probability", low=0.0, high=1.0, default=1.0),
+            "probability", bounds=PARAMETERS["feed_reach"], default=1.0),
         Key("delay", "section", "Delivery delay.", default={}, section=DELAY),
         Key("attention", "int", "Posts a user views per step at most, over all contents; later posts of the step "
-            "are dropped (not viewed, no share chance); null: no limit.", "posts per step", low=1, default=None,
+            "are dropped (not viewed, no share chance); null: no limit.", "posts per step",
+            bounds=WORLD_PARAMETERS["attention"], default=None,
             nullable=True),
         Key("collision", "str", "Which of the events of one step comes first (first exposure, attention, "
             "prior exposure): `first` generated, `positive` or `negative` contents first, or `random` (contents in "
@@ -284,7 +276,8 @@ THRESHOLD = Section(
         Key("rule", "str", "`fraction`: threshold on the fraction of followed accounts that shared; `count`: on "
             "their number.", options=("fraction", "count"), default="fraction"),
         Key("level", "float", "The threshold (a fraction in (0, 1] or a count >= 1); null draws a uniform "
-            "threshold per user and run (linear threshold).", low=0.0, low_open=True, default=None, nullable=True),
+            "threshold per user and run (linear threshold).", bounds=Interval(0.0, None, "right"), default=None,
+            nullable=True),
     ),
 )
 
@@ -298,26 +291,27 @@ SEEDING = Section(
             options=_strategy_names),
         Key("count", "int", "Number of seed accounts. Omit it with a `campaign.budget` to buy as many as the budget "
             "allows (imm: budgeted influence maximisation; others: in rank order while fees fit).", "accounts",
-            low=1, high=MAX_NODES, default=None,
+            bounds=Interval(1, NODES.high, integer=True), default=None,
             required_when="strategy is not explicit and there is no campaign.budget"),
         Key("segment", "str", "Restrict the choice to this audience segment.", default=None,
             pattern=NAME_PATTERN),
         Key("nodes", "ids", "Seed node ids, as in the edge-list file (strategy explicit only).", default=None,
             required_when="strategy is explicit"),
         Key("min_followers", "int", "Only accounts with at least this many followers (all strategies but "
-            "explicit), e.g. a micro-influencer tier.", "followers", low=0, default=None, nullable=True),
+            "explicit), e.g. a micro-influencer tier.", "followers", bounds=Interval(0, None, integer=True),
+            default=None, nullable=True),
         Key("max_followers", "int", "Only accounts with at most this many followers (all strategies but explicit).",
-            "followers", low=0, default=None, nullable=True),
+            "followers", bounds=Interval(0, None, integer=True), default=None, nullable=True),
         Key("objective", "str", "What imm and celf maximise: `reach` (users who see the post) or `posters` (seeds "
             "plus sharers, the classic IC spread); null means reach.", options=("reach", "posters"),
             default=None, nullable=True),
         Key("epsilon", "float", "imm's accuracy: the seeds reach at least (1 - 1/e - epsilon) of the optimum of the "
-            "share model without decay; null means 0.1.", low=0.0, high=1.0, low_open=True, high_open=True,
-            default=None, nullable=True),
+            "share model without decay; null means 0.1.", bounds=INFLUENCE_PARAMETERS["epsilon"], default=None,
+            nullable=True),
         Key("ell", "float", "imm's confidence: the guarantee holds with probability 1 - 1/n^ell; null means 1.",
-            low=0.0, low_open=True, high=10.0, default=None, nullable=True),
-        Key("simulations", "int", "celf's Monte Carlo worlds per evaluation; null means 1000.", "worlds", low=10,
-            high=1_000_000, default=None, nullable=True),
+            bounds=INFLUENCE_PARAMETERS["ell"], default=None, nullable=True),
+        Key("simulations", "int", "celf's Monte Carlo worlds per evaluation; null means 1000.", "worlds",
+            bounds=INFLUENCE_PARAMETERS["simulations"], default=None, nullable=True),
         Key("fee", "bool", "Whether these seeds are paid their fee under campaign.cost; false for the brand's own "
             "accounts.", default=True),
     ),
@@ -329,8 +323,9 @@ TIER = Section(
     (
         Key("name", "str", "Tier name (nano, micro, macro, mega...), used in attribution.", pattern=NAME_PATTERN),
         Key("min_followers", "int", "Accounts with at least this many followers, up to the next tier, are in this "
-            "tier; the first tier starts at 0.", "followers", low=0),
-        Key("fee", "money", "Fee per seed account of this tier.", "currency per seed", low=0.0),
+            "tier; the first tier starts at 0.", "followers", bounds=MONEY_PARAMETERS["min_followers"]),
+        Key("fee", "money", "Fee per seed account of this tier.", "currency per seed",
+            bounds=MONEY_PARAMETERS["amount"]),
     ),
 )
 
@@ -340,12 +335,13 @@ COST = Section(
     "seed fees + boosts; total = paid + fixed.",
     (
         Key("per_seed", "money", "Fee paid to each seed account (influencer fee).", "currency per seed",
-            low=0.0, default=0.0),
+            bounds=MONEY_PARAMETERS["amount"], default=0.0),
         Key("per_follower", "money", "Fee per follower of each seed account (cost proportional to audience).",
-            "currency per follower", low=0.0, default=0.0),
+            "currency per follower", bounds=MONEY_PARAMETERS["amount"], default=0.0),
         Key("tiers", "sections", "Influencer tiers by follower count, by increasing min_followers (e.g. nano 0, "
             "micro 1000, macro 10000, mega 100000), each with its fee.", default=[], section=TIER),
-        Key("fixed", "money", "Fixed cost (production, agency).", "currency", low=0.0, default=0.0),
+        Key("fixed", "money", "Fixed cost (production, agency).", "currency", bounds=MONEY_PARAMETERS["amount"],
+            default=0.0),
     ),
 )
 
@@ -354,16 +350,17 @@ BOOST = Section(
     "A paid boost: impressions bought at a CPM, shown to random users (or one segment) over a time window; its "
     "viewers may share.",
     (
-        Key("impressions", "int", "Paid impressions bought (or give `spend`).", "impressions", low=1,
-            high=2**31 - 2, default=None, required_when="spend is not given"),
+        Key("impressions", "int", "Paid impressions bought (or give `spend`).", "impressions",
+            bounds=BOOST_PARAMETERS["impressions"], default=None, required_when="spend is not given"),
         Key("spend", "money", "Money spent on the boost; buys spend / cpm x 1000 impressions (or give "
-            "`impressions`).", "currency", low=0.0, low_open=True, default=None,
+            "`impressions`).", "currency", bounds=Interval(0.0, None, "right"), default=None,
             required_when="impressions is not given"),
-        Key("cpm", "money", "Price of 1000 paid impressions.", "currency per 1000 impressions", low=0.0),
+        Key("cpm", "money", "Price of 1000 paid impressions.", "currency per 1000 impressions",
+            bounds=BOOST_PARAMETERS["cpm"]),
         Key("at", "duration", "When delivery starts, after the first post (in a wave: the wave's `at`).", "hours",
-            low=0.0, default=None, nullable=True),
+            bounds=PARAMETERS["paid_time"], default=None, nullable=True),
         Key("over", "duration", "Delivery window; impressions are split evenly over its steps (0h: all at once).",
-            "hours", low=0.0, default="0h"),
+            "hours", bounds=BOOST_PARAMETERS["over_h"], default="0h"),
         Key("segment", "str", "Show the boost only to this audience segment.", default=None, pattern=NAME_PATTERN),
     ),
 )
@@ -372,7 +369,8 @@ WAVE = Section(
     "campaign.waves[]",
     "A later post or wave of the schedule: seeds who post at `at`, a boost starting at `at`, or both.",
     (
-        Key("at", "duration", "When this wave posts, in hours after the start (e.g. 24h).", "hours", low=0.0),
+        Key("at", "duration", "When this wave posts, in hours after the start (e.g. 24h).", "hours",
+            bounds=PARAMETERS["paid_time"]),
         Key("seeding", "section", "The wave's seed accounts (never accounts seeded by an earlier wave).",
             default=None, section=SEEDING),
         Key("boost", "section", "The wave's paid boost.", default=None, section=BOOST),
@@ -389,8 +387,8 @@ CAMPAIGN = Section(
         Key("waves", "sections", "Further posts on a schedule, each with its own seeds and/or boost.", default=[],
             section=WAVE),
         Key("budget", "money", "Money available for the whole campaign (seed fees + boosts + fixed). Checked; with a "
-            "seeding `count` omitted, seeds are bought with what is left.", "currency", low=0.0, low_open=True,
-            default=None),
+            "seeding `count` omitted, seeds are bought with what is left.", "currency",
+            bounds=MONEY_PARAMETERS["budget"], default=None),
         Key("cost", "section", "Campaign cost.", default={}, section=COST),
     ),
 )
@@ -402,15 +400,16 @@ VALUATION = Section(
         Key("currency", "str", "Currency of every amount.", pattern=CURRENCY_PATTERN, default="USD"),
         Key("emv", "str", "EMV formula: `cpm` = earned impressions / 1000 x cpm; `per_action` = earned engagements "
             "x per_engagement + earned clicks x per_click; `hybrid` = both added.",
-            options=("cpm", "per_action", "hybrid")),
-        Key("cpm", "money", "Value of 1000 earned impressions.", "currency per 1000 impressions", low=0.0,
-            default=None, required_when="emv is cpm or hybrid"),
-        Key("per_engagement", "money", "Value of one earned engagement.", "currency per engagement", low=0.0,
-            default=None, required_when="emv is per_action or hybrid"),
-        Key("per_click", "money", "Value of one earned click.", "currency per click", low=0.0, default=None,
+            options=EMV_FORMULAS.values),
+        Key("cpm", "money", "Value of 1000 earned impressions.", "currency per 1000 impressions",
+            bounds=MONEY_PARAMETERS["amount"], default=None, required_when="emv is cpm or hybrid"),
+        Key("per_engagement", "money", "Value of one earned engagement.", "currency per engagement",
+            bounds=MONEY_PARAMETERS["amount"], default=None, required_when="emv is per_action or hybrid"),
+        Key("per_click", "money", "Value of one earned click.", "currency per click", bounds=MONEY_PARAMETERS["amount"],
+            default=None,
             required_when="emv is per_action or hybrid"),
         Key("per_conversion", "money", "Value of one conversion (owned or earned), added to EMV in ROI.",
-            "currency per conversion", low=0.0, default=0.0),
+            "currency per conversion", bounds=MONEY_PARAMETERS["amount"], default=0.0),
     ),
 )
 
@@ -422,7 +421,7 @@ TRIGGER = Section(
         Key("when", "mapping", f"One of {', '.join(TRIGGER_METRICS)} and a count >= 1, e.g. `{{reach: 500}}`: "
             "users with a view, shares (seeds' posts excluded) or views of `after`."),
         Key("response_time", "duration", "Delay from the step the threshold is passed to this content's launch.",
-            "hours", low=0.0, default="0h"),
+            "hours", bounds=WORLD_PARAMETERS["response_time"], default="0h"),
     ),
 )
 
@@ -433,7 +432,8 @@ EXTRA_CONTENT = Section(
     (
         Key("content", "section", "The content (name required).", section=CONTENT),
         Key("campaign", "section", "Who posts it (the brand's page, influencers, boosts).", section=CAMPAIGN),
-        Key("start", "duration", "Launch hour (ignored with a trigger).", "hours", low=0.0, default="0h"),
+        Key("start", "duration", "Launch hour (ignored with a trigger).", "hours", bounds=WORLD_PARAMETERS["start"],
+            default="0h"),
         Key("trigger", "section", "Launch it when another content passes a threshold.", default=None,
             section=TRIGGER),
     ),
@@ -446,10 +446,10 @@ INTERACTION = Section(
         Key("source", "str", "The content that acts.", pattern=NAME_PATTERN),
         Key("target", "str", "The content whose sharing changes.", pattern=NAME_PATTERN),
         Key("cross_share", "float", "For a user who has posted `source`: 0 blocks sharing `target`.", "multiplier",
-            low=0.0, high=FACTOR_MAX, default=1.0),
+            bounds=WORLD_PARAMETERS["cross_share"], default=1.0),
         Key("prior_exposure", "float", "For a user who viewed `source` before first viewing `target` (< 1: the "
-            "rumour seen first discounts the denial, or the denial seen first inoculates).", "multiplier", low=0.0,
-            high=FACTOR_MAX, default=1.0),
+            "rumour seen first discounts the denial, or the denial seen first inoculates).", "multiplier",
+            bounds=WORLD_PARAMETERS["prior_exposure"], default=1.0),
     ),
 )
 
@@ -466,12 +466,12 @@ TOP = Section(
             "relative to this file): run with the same seed, runs and audience, it gives incremental reach, "
             "impressions, conversions and EMV. Not inherited through extends.", default=None),
         Key("seed", "int", "Master random seed: graph, seeding choices and every replicate derive from it.",
-            low=0, high=2**63 - 1),
-        Key("runs", "int", "Monte Carlo replicates.", "replicates", low=1, high=1_000_000, default=1000),
-        Key("horizon", "duration", "Simulated time after the first post.", "hours", low=0.0, low_open=True,
-            high=24.0 * 365, default="72h"),
-        Key("step", "duration", "Reporting step of the time series; must divide the horizon.", "hours", low=0.0,
-            low_open=True, default="1h"),
+            bounds=SEED),
+        Key("runs", "int", "Monte Carlo replicates.", "replicates", bounds=PARAMETERS["runs"], default=1000),
+        Key("horizon", "duration", "Simulated time after the first post.", "hours", bounds=PARAMETERS["horizon"],
+            default="72h"),
+        Key("step", "duration", "Reporting step of the time series; must divide the horizon.", "hours",
+            bounds=PARAMETERS["step"], default="1h"),
         Key("model", "str", "Contagion model: `cascade` (independent share decisions per view) or `threshold`.",
             options=("cascade", "threshold"), default="cascade"),
         Key("threshold", "section", "Threshold model parameters (model: threshold only).", default=None,
@@ -503,23 +503,18 @@ def suggest(name: str, choices) -> str:
     return "; allowed: " + ", ".join(choices) if choices else ""
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def check_value(key: Key, value: Any, path: str, where: Where | None) -> Any:
     """Check one value against its key; return it converted (durations -> hours)."""
     if value is None:
         if key.nullable:
             return None
-        raise fail(path, f"must be {key.describe()}, got null", where)
+        raise fail(path, must_be(key.describe(), None), where)
     k = key.kind
-    bad = fail(path, f"must be {key.describe()}, got {_show(value)}", where)
+    bad = fail(path, must_be(key.describe(), value), where)
     if k == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
-                raise fail(path, f"must be {key.describe()} written without a decimal point, got {_show(value)}", where)
+                raise fail(path, f"must be {key.describe()} written without a decimal point, got {show(value)}", where)
             raise bad
         _check_interval(key, value, bad)
         return int(value)
@@ -533,7 +528,7 @@ def check_value(key: Key, value: Any, path: str, where: Where | None) -> Any:
             raise bad
         opts = key.allowed_options
         if opts is not None and value not in opts:
-            raise fail(path, f"must be {key.describe()}, got {_show(value)}{_did_you_mean(value, opts)}", where)
+            raise fail(path, must_be(key.describe(), value) + _did_you_mean(value, opts), where)
         if key.pattern is not None and not key.pattern.match(value):
             raise bad
         return value
@@ -562,7 +557,7 @@ def check_value(key: Key, value: Any, path: str, where: Where | None) -> Any:
             for v in value
         ):
             raise fail(path, f"must be a non-empty list of node ids (non-negative integers, or names as written in "
-                       f"the edge-list file), got {_show(value)}", where)
+                       f"the edge-list file), got {show(value)}", where)
         return [v if isinstance(v, str) else int(v) for v in value]
     raise AssertionError(k)  # pragma: no cover
 
@@ -573,9 +568,7 @@ def _did_you_mean(value: Any, opts) -> str:
 
 
 def _check_interval(key: Key, x: float, bad: ScenarioError) -> None:
-    if key.low is not None and (x < key.low or (key.low_open and x == key.low)):
-        raise bad
-    if key.high is not None and (x > key.high or (key.high_open and x == key.high)):
+    if key.bounds is not None and not key.bounds.contains(x):
         raise bad
 
 
@@ -614,7 +607,7 @@ def check_section(section: Section, data: Any, path: str, where_of: Callable[[st
     to check.
     """
     if not isinstance(data, dict):
-        raise fail(path, f"must be a mapping of keys, got {_show(data)}", where_of(path))
+        raise fail(path, f"must be a mapping of keys, got {show(data)}", where_of(path))
     out: dict[str, Any] = {}
     for name in data:
         if name not in section.keys_by_name and name not in skip:
@@ -758,7 +751,7 @@ def reference_markdown() -> str:
             return f"`{key.default}`"
         if isinstance(key.default, str):
             return f"`{key.default}`" if key.default and " " not in key.default else (key.default or '""')
-        return f"`{_num(key.default)}`"
+        return f"`{format_bound(key.default)}`"
 
     seen: set[str] = set()
 
