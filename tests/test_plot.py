@@ -290,6 +290,20 @@ def test_comparison_defaults_and_compare_json(world, rs, tmp_path):
     _render_both(fig2, tmp_path, "compare-json")
 
 
+def test_comparison_leaves_out_a_metric_undefined_in_a_scenario(world, tmp_path):
+    """ROI is undefined (NaN) at zero cost: the comparison (and so the report) draws the other
+    metrics instead of failing on NaN axis limits (the rumour comparison's report did)."""
+    from viralsim.plotting import comparison, load_results
+
+    path = world["root"] / "small.yaml"
+    free = [simulate(load_scenario(path, [f"name=free{i}", "campaign.cost={}", *ov]))
+            for i, ov in enumerate(([], ["content.stickiness=0.14"]))]
+    dirs = [write_run_outputs(r, tmp_path / "free") for r in free]
+    fig = comparison(load_results(dirs))
+    titles = [a.get_title(loc="left").split(" (")[0] for a in fig.axes]
+    assert "ROI" not in titles and "Reach" in titles
+
+
 def test_funnel_has_four_stages_per_scenario(rs, tmp_path):
     from viralsim.plotting import FUNNEL_STAGES, funnel
 

@@ -62,6 +62,12 @@ def comparison(results, metrics: Sequence[str] | None = None, *, baseline: str |
     if not diffs:
         raise InvalidParameterError("a comparison needs at least one scenario besides the baseline")
     metrics = list(metrics) if metrics else _default_metrics(rs, diffs)
+    # a metric undefined in some scenario (ROI at zero cost, a response time where nobody responds)
+    # has no point to draw
+    metrics = [m for m in metrics if all(math.isfinite(per[m].baseline_mean) and math.isfinite(per[m].scenario_mean)
+                                         for per in diffs.values() if m in per)]
+    if not metrics:
+        raise InvalidParameterError("no metric to compare: each is undefined (NaN) in some scenario")
     names = [base_name, *diffs]
     colors = scenario_colors(rs.names if set(names) <= set(rs.names) else names)
     currency = rs.runs[0].currency if rs.runs else (rs.comparisons[0].document.get("currency", "") if
