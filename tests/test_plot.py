@@ -302,6 +302,9 @@ def test_comparison_leaves_out_a_metric_undefined_in_a_scenario(world, tmp_path)
     fig = comparison(load_results(dirs))
     titles = [a.get_title(loc="left").split(" (")[0] for a in fig.axes]
     assert "ROI" not in titles and "Reach" in titles
+    zero = [m for m in ("conversions",) if all(load_results(dirs).runs[i].metrics[m].mean == 0 for i in (0, 1))]
+    assert not zero or "Conversions" not in titles  # 0 in every scenario: nothing to compare
+    assert not any("()" in t.get_text() for a in fig.axes for t in a.texts)
 
 
 def test_funnel_has_four_stages_per_scenario(rs, tmp_path):

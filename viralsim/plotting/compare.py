@@ -66,6 +66,9 @@ def comparison(results, metrics: Sequence[str] | None = None, *, baseline: str |
     # has no point to draw
     metrics = [m for m in metrics if all(math.isfinite(per[m].baseline_mean) and math.isfinite(per[m].scenario_mean)
                                          for per in diffs.values() if m in per)]
+    if len(metrics) > 1:  # and one that is 0 in every scenario (no conversions at all) has nothing to compare
+        metrics = [m for m in metrics if any(per[m].baseline_mean or per[m].scenario_mean
+                                             for per in diffs.values() if m in per)] or metrics[:1]
     if not metrics:
         raise InvalidParameterError("no metric to compare: each is undefined (NaN) in some scenario")
     names = [base_name, *diffs]
@@ -102,7 +105,8 @@ def comparison(results, metrics: Sequence[str] | None = None, *, baseline: str |
             rel = (f"{d.mean_diff / abs(d.baseline_mean):+.0%}" if d.baseline_mean and m != "roi"
                    else f"{d.mean_diff * 100:+,.0f} percentage points" if m == "roi" else "")
             p = "n/a" if not math.isfinite(d.p_beats) else f"{d.p_beats:.0%}"
-            note = ax.annotate(f"{name}: {fmt_number(d.scenario_mean, m, currency)} ({rel})\nP(beats baseline) {p}",
+            rel = f" ({rel})" if rel else ""
+            note = ax.annotate(f"{name}: {fmt_number(d.scenario_mean, m, currency)}{rel}\nP(beats baseline) {p}",
                                xy=(1.03, y), xycoords=("axes fraction", "data"), va="center", fontsize=9,
                                color=colors[name][0], annotation_clip=False)
             note.set_in_layout(False)
