@@ -111,3 +111,18 @@ def test_run_writes_contents_csv_and_world_summary(tmp_path, capsys):
         assert f"{c['metrics']['reach']['mean']:,.0f}" in section
         assert f"{c['sentiment']}, {c['owner']}" in section
     assert "Clicks: paid" in section
+
+
+def test_report_cards_of_a_world_comparison_use_net_sentiment_reach(tmp_path):
+    """In a rumour world the main content is the rumour, whose reach is better lower: the report's
+    cards compare on net sentiment reach (the world's objective), not on the rumour's reach."""
+    out = tmp_path / "cmp"
+    args = ["compare", str(REPO / "scenarios" / "rumour.yaml"), str(REPO / "scenarios" / "rumour_response_2h.yaml"),
+            "--runs", "40", "--set", "audience.nodes=3000", "--out", str(out)]
+    assert main(args) == 0
+    report = tmp_path / "report.html"
+    assert main(["report", str(out), "-o", str(report)]) == 0
+    page = report.read_text()
+    cards = page[page.index('<section id="summary">'):]
+    cards = cards[: cards.index("</section>")]
+    assert "beats rumour on net sentiment reach in" in cards and "on reach in" not in cards

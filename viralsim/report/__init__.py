@@ -365,7 +365,11 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
     doc.add("</header>")
 
     # ---- summary cards ---------------------------------------------------------------------------
-    base_name, diffs = (differences(results, COMPARE_METRICS, baseline=baseline) if has_compare else (names[0], {}))
+    # the cards' "beats" line is on the objective: reach, or in a world of several contents (where the
+    # main content may be the rumour, whose reach is better lower) net sentiment reach
+    card_metric = default_objective(any("net_sentiment_reach" in stats.get(n, {}) for n in names))
+    base_name, diffs = (differences(results, (*COMPARE_METRICS, card_metric), baseline=baseline) if has_compare
+                        else (names[0], {}))
     doc = sections["summary"] = _Doc()
     doc.add('<section id="summary"><h2>Summary</h2>')
     doc.add("<p>Every number is a Monte Carlo estimate: the mean over the simulated runs, with the range that "
@@ -386,9 +390,10 @@ def build_report(results: ResultSet, *, title: str | None = None, baseline: str 
             lines.append(f'<div class="small">EMV {E(fmt_number(m["emv"].mean, "emv", currency))}'
                          + (f', ROI {E(fmt_number(m["roi"].mean, "roi"))}' if "roi" in m and
                             math.isfinite(m["roi"].mean) else "") + "</div>")
-        d = diffs.get(name, {}).get("reach")
+        d = diffs.get(name, {}).get(card_metric)
         if d is not None and math.isfinite(d.p_beats):
-            lines.append(f'<div class="small">beats {E(base_name)} on reach in {d.p_beats:.0%} of paired runs</div>')
+            on = card_metric.replace("_", " ")
+            lines.append(f'<div class="small">beats {E(base_name)} on {E(on)} in {d.p_beats:.0%} of paired runs</div>')
         doc.add(f'<div class="card" style="--c:{colors[name]}">' + "".join(lines) + "</div>")
     doc.add("</div>")
     doc.add("</section>")
