@@ -20,11 +20,11 @@ def thread_bounds() -> Interval:
     return Interval(1, numba.config.NUMBA_NUM_THREADS, integer=True)
 
 
-def check_threads(threads, name: str = "threads") -> int | None:
+def check_threads(threads) -> int | None:
     """``threads`` checked: None (numba's current count) or an integer in :func:`thread_bounds`."""
     if threads is None:
         return None
-    return thread_bounds().check(name, threads)
+    return thread_bounds().check("threads", threads)
 
 
 @contextlib.contextmanager

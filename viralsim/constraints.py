@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import InvalidParameterError
 
-__all__ = ["Interval", "Options", "must_be", "check", "show", "format_bound"]
+__all__ = ["Interval", "Options", "must_be", "show", "format_bound"]
 
 _CLOSED = ("both", "left", "right", "neither")
 
@@ -127,12 +127,3 @@ class Options:
         if not self.accepts(value):
             raise InvalidParameterError(f"{name}: {must_be(self.describe(), value)}")
         return value
-
-
-def check(name: str, value: Any, constraint: Interval | Options, *, nullable: bool = False):
-    """``constraint.check(name, value)``, letting None through when ``nullable``."""
-    if value is None and nullable:
-        return None
-    if value is None:
-        raise InvalidParameterError(f"{name}: {must_be(constraint.describe(), value)}")
-    return constraint.check(name, value)

@@ -151,7 +151,6 @@ INFLUENCE_PARAMETERS: dict[str, Interval] = {
     "simulations": Interval(10, 1_000_000, integer=True),  # celf's sampled worlds
     "damping": Interval(0.0, 1.0, closed="left"),
     "tol": Interval(0.0, math.inf, closed="neither"),
-    "count": Interval(1, None, integer=True),  # k, max_iter, samples, max_samples
 }
 """Each option's constraint; ``campaign.seeding`` keys of a scenario take theirs from here."""
 
@@ -161,8 +160,7 @@ def _check_prob(name: str, value) -> float:
 
 
 def _check_int(name: str, value, low: int, high: int | None = None) -> int:
-    bounds = INFLUENCE_PARAMETERS["count"] if (low, high) == (1, None) else Interval(low, high, integer=True)
-    return bounds.check(name, value)
+    return Interval(low, high, integer=True).check(name, value)
 
 
 def _check_objective(objective) -> int:

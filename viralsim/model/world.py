@@ -108,7 +108,7 @@ class ContentSpec:
                                         f"the share cascade); got {type(self.model).__name__}")
         for name in ("sentiment", "owner"):
             WORLD_PARAMETERS[name].check(f"content {self.name!r}: {name}", getattr(self, name))
-        start = Interval(0.0, self.model.horizon)  # WORLD_PARAMETERS["start"], within this calendar
+        start = Interval(WORLD_PARAMETERS["start"].low, self.model.horizon)  # within this calendar
         object.__setattr__(self, "start", start.check(f"content {self.name!r}: start", self.start))
         if self.trigger is not None and not isinstance(self.trigger, Trigger):
             raise InvalidParameterError(f"content {self.name!r}: trigger must be a Trigger or None")
