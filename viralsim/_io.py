@@ -3,12 +3,45 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, Iterator
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_text(path: str | os.PathLike, error: type[Exception], what: str, hint: str) -> str:
+    """The text of a file, gunzipped when it is gzip data (detected from its content, not its name).
+
+    Every failure (missing, a folder, unreadable, damaged gzip, not UTF-8) raises ``error`` with
+    the path; ``what`` names the kind of file expected, ``hint`` says what its text looks like.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not {what}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise error(f"{path}: damaged gzip data ({exc})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(f"{path}:{line}: not UTF-8 text ({hint})") from None
 
 
 def _umask() -> int:

@@ -34,3 +34,7 @@ class ScenarioError(ViralsimError, ValueError):
 
 class ResultsError(ViralsimError, ValueError):
     """A result folder or file is missing, incomplete or malformed; the message names the file."""
+
+
+class ObservedDataError(ViralsimError, ValueError):
+    """A file of observed cascades is missing, empty or malformed: the message names the file and line."""

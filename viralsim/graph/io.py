@@ -13,36 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_path
+from .._io import atomic_path, read_text
 from ..errors import GraphFormatError, InvalidParameterError
 from .core import SocialGraph
 
 __all__ = ["read_edgelist", "write_edgelist", "load_graph", "save_npz", "load_npz"]
 
 NPZ_FORMAT = "viralsim-graph-1"
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _read_text(path: Path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise GraphFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise GraphFormatError(f"{path}: is a folder, not a graph file") from None
-    except OSError as exc:
-        raise GraphFormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zipfile.BadZipFile) as exc:
-            raise GraphFormatError(f"{path}: damaged gzip data ({exc})") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise GraphFormatError(f"{path}:{line}: not UTF-8 text (an edge list has one 'u v' pair per line)") from None
+    return read_text(path, GraphFormatError, "a graph file", "an edge list has one 'u v' pair per line")
 
 
 def _is_number(text: str) -> bool:
