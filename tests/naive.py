@@ -217,7 +217,7 @@ def reference_replicate(graph, model, seeds, key, *, seed_times=None, paid=()):
 
     def post(t, v, parent, seed_idx, generation):
         poster_of[v] = len(posters)
-        posters.append({"node": v, "parent": parent, "generation": generation, "seed": seed_idx})
+        posters.append({"node": v, "parent": parent, "generation": generation, "seed": seed_idx, "step": t})
         for w in followers[v]:
             if draw(K._P_REACH, v * n + w) >= model.feed_reach:
                 continue  # not viewed at all
@@ -382,14 +382,16 @@ def reference_replicate(graph, model, seeds, key, *, seed_times=None, paid=()):
         _, kind, tree_seed = first[w]
         if kind == EARNED and tree_seed is not None:
             attribution[tree_seed] += 1
+    tree = [(-1 if p["parent"] is None else p["parent"], p["step"], p["node"]) for p in posters]
     return {"metrics": {k: float(v) for k, v in metrics.items()}, "series": series,
-            "reach_by_segment": reach_by_segment, "attribution": attribution}
+            "reach_by_segment": reach_by_segment, "attribution": attribution, "tree": tree}
 
 
 def reference_run(graph, model, seeds, keys, *, seed_times=None, paid=()):
     """:func:`reference_replicate` for every key, stacked like a SimulationResult: ``metrics``
     {name: (runs,)}, ``timeseries`` {name: (runs, steps + 1)}, ``reach_by_segment`` (runs,
-    segments) and ``attribution`` (runs, seeds), all numpy arrays."""
+    segments) and ``attribution`` (runs, seeds), all numpy arrays; ``trees``, per replicate, its
+    posts in order as (parent post or -1, step, user)."""
     import numpy as np
 
     reps = [reference_replicate(graph, model, seeds, k, seed_times=seed_times, paid=paid) for k in keys]
@@ -399,4 +401,5 @@ def reference_run(graph, model, seeds, keys, *, seed_times=None, paid=()):
         "timeseries": {s: np.array([r["series"][s] for r in reps], dtype=np.int64) for s in _SERIES},
         "reach_by_segment": np.array([r["reach_by_segment"] for r in reps], dtype=np.int64),
         "attribution": np.array([r["attribution"] for r in reps], dtype=np.int64).reshape(len(reps), len(seeds)),
+        "trees": [r["tree"] for r in reps],
     }

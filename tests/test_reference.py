@@ -143,6 +143,12 @@ def assert_matches_reference(res, ref):
         np.testing.assert_array_equal(res.timeseries[name], ref["timeseries"][name], err_msg=name)
     np.testing.assert_array_equal(res.reach_by_segment, ref["reach_by_segment"], err_msg="reach_by_segment")
     np.testing.assert_array_equal(res.attribution, ref["attribution"], err_msg="attribution")
+    if res.trees is not None:  # the sharer tree, post by post: parent, step, user
+        for r, want in enumerate(ref["trees"]):
+            rows = slice(res.trees.offsets[r], res.trees.offsets[r + 1])
+            got = list(zip(res.trees.parent[rows].tolist(), res.trees.step[rows].tolist(),
+                           res.trees.node[rows].tolist()))
+            assert got == want, f"replicate {r}: sharer tree {got} != {want}"
 
 
 def _describe_mismatch(res, ref):
@@ -167,8 +173,9 @@ def test_kernel_equals_reference(case, graph_name, kernel_calls):
     seeds = np.array(seeds, dtype=np.int64) % g.n_nodes
     seeds = np.unique(seeds)[: len(seeds)] if len(seeds) else seeds
     seed_times = None if seed_times is None else list(seed_times)[: seeds.size]
-    res = _run(g, model, seeds, False, RUNS, 11, None, None, seed_times, paid, False, **kw)
+    res = _run(g, model, seeds, False, RUNS, 11, None, None, seed_times, paid, False, keep_trees=g.n_nodes, **kw)
     ref = reference_run(g, model, seeds, replicate_keys(11, RUNS), seed_times=seed_times, paid=paid)
+    assert res.trees is not None
     assert not _describe_mismatch(res, ref), _describe_mismatch(res, ref)
     assert_matches_reference(res, ref)
     # the case ran the kernel path it is meant to test
@@ -183,7 +190,8 @@ def test_public_simulate_equals_reference_with_everything():
     model = CascadeModel(stickiness=0.5, feed_reach=0.85, half_life=10.0, affinity=(0.7, 1.6), horizon=24.0,
                          **_FUNNEL, **_LN)
     paid = (PaidPlacement(1.0, 6, "a"), PaidPlacement(3.0, 4))
-    res = simulate(g, model, [0, 7, 11], runs=50, seed=5, seed_times=[0.0, 1.0, 8.0], paid=paid, threads=2)
+    res = simulate(g, model, [0, 7, 11], runs=50, seed=5, seed_times=[0.0, 1.0, 8.0], paid=paid, threads=2,
+                   keep_trees=g.n_nodes)
     ref = reference_run(g, model, [0, 7, 11], replicate_keys(5, 50), seed_times=[0.0, 1.0, 8.0], paid=paid)
     assert_matches_reference(res, ref)
     assert ref["metrics"]["shares"].mean() > 2 and ref["metrics"]["conversions"].sum() > 0  # not vacuous

@@ -57,7 +57,7 @@ from .buffers import abandon, clear_bits, in_node_order, push, record_view, seed
 from .full_feed import one_replicate_full_feed
 from .memory import prefetch
 from .rng import binomial_from_uniform, hash2, uniform
-from .tree import SH_NODE, SH_SEED, add_sharer, finish
+from .tree import SH_NODE, SH_PARENT, SH_ROWS, SH_SEED, SH_STEP, add_sharer, finish  # noqa: F401 (SH_ROWS re-exported)
 
 
 @njit(cache=True)
@@ -299,7 +299,7 @@ def _one_replicate(r, key, graph, seeding, rules, state, touched, bits, q, sh, s
             s = n_sharers
             n_sharers += 1
             state[v, _SHARER] = s
-            from_seed_gen1 += add_sharer(sh, s, v, parent, seed_idx, seed_post)
+            from_seed_gen1 += add_sharer(sh, s, v, parent, seed_idx, seed_post, t)
             if stop_after > 0 and n_sharers >= stop_after:
                 stopped = True  # truncated replicate: its outcome is already known to the caller
             arcs_traversed += indptr[v + 1] - indptr[v]
@@ -377,13 +377,14 @@ def run_replicates(graph, seeding, rules, keys, replicate_ids, n_threads, out, b
 
     A replicate whose pool overflows is flagged in ``out.overflow`` and must be rerun with a larger
     pool.  ``out.series`` may have 0 rows: the time series are then not kept (each thread works
-    in a scratch row, so a replicate's cost does not grow with the horizon).
+    in a scratch row, so a replicate's cost does not grow with the horizon); so may ``out.trees``.
     """
     n_steps = rules.share_prob_by_step.shape[0] - 1
-    metrics, series, reach_seg, attribution, node_counts, overflow = out
+    metrics, series, reach_seg, attribution, node_counts, overflow, trees = out
     head, tail, stream, tally, scratch = thread_scratch(n_threads, 1, series.shape[1], n_steps)
     record_nodes = node_counts.shape[2] > 0
     record_series = series.shape[0] > 0
+    tree_cap = trees.shape[2] if trees.shape[0] > 0 else 0
     for th in prange(n_threads):
         q = (head[th, 0], tail[th, 0], buffers.pool_node[th], buffers.pool_src[th], buffers.pool_next[th])
         slot = th + 0
@@ -406,5 +407,11 @@ def run_replicates(graph, seeding, rules, keys, replicate_ids, n_threads, out, b
                 if record_series:
                     series[r, :, : t_end + 1] = scratch[th, :, : t_end + 1]
                 scratch[th, :, : t_end + 1] = 0
+                if tree_cap > 0:
+                    sh = buffers.sh[th]
+                    for s in range(min(tally[th, T_SHARERS], tree_cap)):
+                        trees[r, 0, s] = sh[SH_PARENT, s]
+                        trees[r, 1, s] = sh[SH_STEP, s]
+                        trees[r, 2, s] = sh[SH_NODE, s]
             slot += n_threads
 

@@ -86,7 +86,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
                 kind = EARNED
             s = n_sharers
             n_sharers += 1
-            tally[T_FROM_SEED_GEN1] += add_sharer(sh, s, v, parent, seed_idx, seed_post)
+            tally[T_FROM_SEED_GEN1] += add_sharer(sh, s, v, parent, seed_idx, seed_post, t)
             if stop_after_sharers > 0 and n_sharers >= stop_after_sharers:
                 stopped = True
             a0 = indptr[v]

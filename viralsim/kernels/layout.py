@@ -142,11 +142,14 @@ threshold_rule, threshold_value : RULE_COUNT or RULE_FRACTION; a fixed threshold
 engagement_rate, click_rate, conversion_rate : funnel probabilities.
 stop_after_sharers : end a replicate once this many users have posted (0: never)."""
 
-Outputs = namedtuple("Outputs", "metrics series reach_seg attribution node_counts overflow")
+Outputs = namedtuple("Outputs", "metrics series reach_seg attribution node_counts overflow trees")
 Outputs.__doc__ = """Outputs for all runs (rows ``replicate_ids`` written): metrics float64 (R, N_METRICS);
 series int32 (R or 0, N_SERIES, steps + 1) (0 rows: not kept); reach_seg int64 (R, segments);
 attribution int64 (R, seeds); node_counts int64 (threads, 2, n or 0), per-thread counts of
-(shared, reached) per node; overflow uint8 (R,), set for a replicate whose pool overflowed."""
+(shared, reached) per node; overflow uint8 (R,), set for a replicate whose pool overflowed;
+trees int32 (R or 0, 3, cap), each replicate's first ``cap`` posts in time order: the parent
+post's row (-1 for a seed's own post or a share of a paid post), the step, the user (0 rows:
+not kept; the replicate's post count is its shares + seed posts)."""
 
 Buffers = namedtuple("Buffers", "state touched bits pool_node pool_src pool_next sh")
 Buffers.__doc__ = """Per-thread O(n) buffers, allocated once per simulation and reused by every batch (numpy
@@ -154,5 +157,5 @@ gives large arrays huge pages; allocating them in the kernel faulted 4 KiB pages
 state int32 (T, n, NODE_STATE_COLUMNS), all zero at the first call (stamps are replicate
 indices; 0 rows on the full-feed path); touched int32 (T, n + 1); bits uint64 (T, 2,
 ceil(n / 64)), all zero (touched nodes; the full-feed path's seen and posted); pool_* int32
-(T, cap), the event pool, cap >= seeds + paid impressions + 1; sh int32 (T, 6, n), the sharer
-list (node, parent, seed, root, generation, subtree size)."""
+(T, cap), the event pool, cap >= seeds + paid impressions + 1; sh int32 (T, SH_ROWS, n), the sharer
+list (node, parent, seed, root, generation, subtree size, step)."""

@@ -18,21 +18,24 @@ from .layout import (
 from .rng import binomial, hash2, seed_stream
 
 
-# rows of a sharer list ``sh`` (int32 (6, n)): sharer s is user sh[SH_NODE, s], ...
+# rows of a sharer list ``sh`` (int32 (SH_ROWS, n)): sharer s is user sh[SH_NODE, s], ...
 SH_NODE = 0
 SH_PARENT = 1  # the sharer whose post s shared, -1 for a seed's own post or a share of a paid post
 SH_SEED = 2  # the seed whose cascade s belongs to, -1 for none (a paid post's)
 SH_ROOT = 3
 SH_GEN = 4
 SH_SUB = 5  # subtree size, summed at the end
+SH_STEP = 6  # the step of the post
+SH_ROWS = 7
 
 
 @njit(cache=True, inline="always")
-def add_sharer(sh, s, v, parent, seed_idx, seed_post):
-    """Enter user v as sharer ``s`` (its post: a seed's own if ``seed_post``, else a share of
-    sharer ``parent``'s post, or of a paid post when parent is -1).  Returns 1 if this is a
-    first-generation share of a seed's post (amplification), else 0."""
+def add_sharer(sh, s, v, parent, seed_idx, seed_post, t):
+    """Enter user v as sharer ``s``, posting at step t (its post: a seed's own if ``seed_post``, else
+    a share of sharer ``parent``'s post, or of a paid post when parent is -1).  Returns 1 if this
+    is a first-generation share of a seed's post (amplification), else 0."""
     sh[SH_NODE, s] = v
+    sh[SH_STEP, s] = t
     sh[SH_PARENT, s] = parent
     sh[SH_SEED, s] = seed_idx
     sh[SH_SUB, s] = 1

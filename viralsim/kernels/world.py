@@ -39,7 +39,7 @@ from .layout import (
     EARNED, N_SERIES, N_TALLY, OWNED, PAID, T_ARCS_TRAVERSED, T_CLICKS, T_CLICKS_EARNED, T_CONVERSIONS,
     T_CONVERSIONS_EARNED, T_FROM_SEED_GEN1, T_REACH, T_REACH_OWNED, T_SEED_POSTS, T_SHARERS, T_VIEWS, T_VIEWS_EARNED,
 )
-from .tree import add_sharer, finish
+from .tree import SH_ROWS, add_sharer, finish  # noqa: F401 (SH_ROWS re-exported)
 from .memory import prefetch
 from .rng import binomial_from_uniform, hash2, uniform
 
@@ -387,7 +387,7 @@ def _one_world(r, key, graph, contents, seeding, world, th, buffers, head, tail,
                     s = counters[c, 7]
                     counters[c, 7] = s + 1
                     state[v, b + _C_SHARER] = s
-                    counters[c, 5] += add_sharer(sh[c], s, v, parent, seed_idx, seed_post)
+                    counters[c, 5] += add_sharer(sh[c], s, v, parent, seed_idx, seed_post, t)
                     state[v, _POSTED] |= 1 << c
                     a0 = indptr[v]
                     a1 = indptr[v + 1]
@@ -578,7 +578,7 @@ def run_world(graph, contents, seeding, world, keys, replicate_ids, n_threads, o
     overflow : uint8 (R,), set for a replicate whose pool overflowed (rerun it with a larger pool).
     buffers : (state int32 (T, n, state_columns(C)) all zero at the first call,
         touched int32 (T, n + 1), bits uint64 (T, ceil(n / 64)) all zero, pool int32 (T, 4, cap),
-        sh int32 (T, C, 6, n))
+        sh int32 (T, C, SH_ROWS, n))
     """
     n_contents = contents[0].shape[0]
     n_steps = contents[1].shape[1] - 1

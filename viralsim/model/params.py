@@ -37,6 +37,7 @@ PARAMETERS: dict[str, Interval] = {
     "runs": Interval(1, 1_000_000, integer=True),
     "paid_time": Interval(0.0, math.inf, closed="left"),
     "paid_impressions": Interval(0, None, integer=True),
+    "keep_trees": Interval(0, 2**31 - 1, integer=True),  # posts kept per replicate's sharer tree
 }
 """Each model parameter's constraint (hours for durations; affinity per item). The scenario
 keys of :mod:`viralsim.scenario.schema` take their bounds from here."""

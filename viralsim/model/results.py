@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["SimulationResult", "Summary", "summarize", "t975", "MetricDifference", "paired_difference"]
+__all__ = ["SimulationResult", "SharerTrees", "Summary", "summarize", "t975", "MetricDifference", "paired_difference"]
 
 _FIELDS = ("mean", "std", "median", "p05", "p95", "ci95_low", "ci95_high")
 
@@ -90,6 +90,37 @@ def summarize(values, bounds: tuple[float, float] = (-math.inf, math.inf)) -> Su
 
 
 @dataclass(frozen=True, eq=False)
+class SharerTrees:
+    """Each replicate's posts in time order, as flat trees (the layout :mod:`viralsim.observed.stats` reads).
+
+    Replicate r is rows ``offsets[r]:offsets[r + 1]``; ``parent`` is the row of the reshared post
+    within the replicate (-1: a seed's own post, or a share of a paid post); ``time_h`` the hours
+    since the replicate's first post; ``step`` the kernel's step of each post; ``node`` the user.
+    ``truncated`` (runs,) marks replicates with more posts than were kept (their first ones are).
+    """
+
+    offsets: np.ndarray
+    parent: np.ndarray
+    time_h: np.ndarray
+    step: np.ndarray
+    node: np.ndarray
+    truncated: np.ndarray
+
+    @classmethod
+    def from_kernel(cls, trees: np.ndarray, posts: np.ndarray, step_h: float) -> "SharerTrees":
+        """From the kernel's (runs, 3, cap) rows of parent, step and user, and each replicate's post count."""
+        cap = trees.shape[2]
+        kept = np.minimum(posts.astype(np.int64), cap)
+        mask = np.arange(cap)[None, :] < kept[:, None]
+        offsets = np.zeros(trees.shape[0] + 1, dtype=np.int64)
+        np.cumsum(kept, out=offsets[1:])
+        step = trees[:, 1, :][mask].astype(np.int64)
+        first = np.repeat(trees[:, 1, 0].astype(np.int64), kept)
+        return cls(offsets=offsets, parent=trees[:, 0, :][mask].astype(np.int64), time_h=(step - first) * step_h,
+                   step=step, node=trees[:, 2, :][mask].astype(np.int64), truncated=posts > cap)
+
+
+@dataclass(frozen=True, eq=False)
 class SimulationResult:
     """What :func:`viralsim.model.simulate` returns.
 
@@ -116,6 +147,8 @@ class SimulationResult:
         only when requested with ``node_stats=True``.
     entropy : int
         Entropy of the seed sequence used (reproduces ``seed=None`` runs).
+    trees : SharerTrees or None
+        Each replicate's sharer tree, when requested with ``keep_trees``.
     """
 
     metrics: dict
@@ -129,6 +162,7 @@ class SimulationResult:
     node_share_prob: np.ndarray | None = None
     node_reach_prob: np.ndarray | None = None
     entropy: int | None = None
+    trees: SharerTrees | None = None
 
     @property
     def runs(self) -> int:

@@ -14,7 +14,7 @@ from ..graph.core import SocialGraph
 from ..kernels import cascade as K
 from ..random import as_seed_sequence, replicate_keys
 from .params import PARAMETERS, CascadeModel, ThresholdModel
-from .results import SimulationResult
+from .results import SharerTrees, SimulationResult
 
 __all__ = ["simulate", "simulate_random_seed", "PaidPlacement"]
 
@@ -107,6 +107,7 @@ def simulate(
     paid: Sequence[PaidPlacement] = (),
     node_stats: bool = False,
     timeseries: bool = True,
+    keep_trees: int = 0,
 ) -> SimulationResult:
     """Run ``runs`` Monte Carlo replicates of ``model`` on ``graph`` from ``seeds``.
 
@@ -136,6 +137,9 @@ def simulate(
     timeseries : bool
         Keep the per-step series (runs x 6 x steps int32).  False saves that memory when only the
         per-replicate metrics are wanted, e.g. with a long horizon and many runs.
+    keep_trees : int
+        Keep each replicate's sharer tree (who reshared whose post, and when), up to this many
+        posts per replicate, in ``result.trees`` (0: not kept).  Costs runs x keep_trees x 12 bytes.
 
     Returns
     -------
@@ -143,12 +147,12 @@ def simulate(
     """
     seeds = _check_seeds(graph, seeds)
     return _run(graph, model, seeds, False, runs, seed, threads, progress, seed_times, paid, node_stats,
-                timeseries=bool(timeseries))
+                timeseries=bool(timeseries), keep_trees=keep_trees)
 
 
 def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=None, threads: int | None = None,
-                         progress=None, node_stats: bool = False, stop_after_sharers: int | None = None
-                         ) -> SimulationResult:
+                         progress=None, node_stats: bool = False, stop_after_sharers: int | None = None,
+                         keep_trees: int = 0) -> SimulationResult:
     """Like :func:`simulate`, but each replicate starts from one uniformly random seed drawn from its key.
 
     This is the setting of percolation theory (the outbreak from a random patient zero).
@@ -160,7 +164,7 @@ def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=No
             stop_after_sharers, (int, np.integer)) or stop_after_sharers < 1):
         raise InvalidParameterError(f"stop_after_sharers must be a positive integer or None; got {stop_after_sharers!r}")
     return _run(graph, model, np.zeros(1, dtype=np.int64), True, runs, seed, threads, progress, None, (), node_stats,
-                stop_after_sharers=stop_after_sharers or 0)
+                stop_after_sharers=stop_after_sharers or 0, keep_trees=keep_trees)
 
 
 def run_in_batches(runs: int, n_threads: int, progress, run_ids, overflow: np.ndarray, outputs, enlarge) -> None:
@@ -186,7 +190,7 @@ def run_in_batches(runs: int, n_threads: int, progress, run_ids, overflow: np.nd
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
          timeseries: bool = True,
          *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None,
-         full_feed: bool | None = None) -> SimulationResult:
+         full_feed: bool | None = None, keep_trees: int = 0) -> SimulationResult:
     """The engine behind :func:`simulate` and :func:`simulate_random_seed`.
 
     The keywords are for tests: ``queue_all`` forces the queue-every-view path, ``pool_cap`` a
@@ -198,6 +202,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
         raise InvalidParameterError(f"model must be a CascadeModel or ThresholdModel; got {type(model).__name__}")
     runs = _check_runs(runs)
     threads = check_threads(threads)
+    keep_trees = PARAMETERS["keep_trees"].check("keep_trees", keep_trees)
     if progress is not None and not callable(progress):
         raise InvalidParameterError(f"progress must be a callable advance(n_done) or None; got {progress!r}")
     if graph.n_nodes == 0:
@@ -261,6 +266,8 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     series = np.zeros((runs if timeseries else 0, K.N_SERIES, n_steps + 1), dtype=np.int32)
     reach_seg = zeroed((runs, n_seg), np.int64)
     attribution = zeroed((runs, seeds.size), np.int64)
+    keep_trees = min(keep_trees, graph.n_nodes)  # each user posts at most once
+    trees = np.zeros((runs if keep_trees else 0, 3, keep_trees), dtype=np.int32)
     delay_cdf, fixed_delay = _delay_table(model.delay_median, model.delay_sigma, model.step, n_steps)
     delay_guide = np.searchsorted(delay_cdf, np.arange(_GUIDE_SIZE) / _GUIDE_SIZE, side="right").astype(np.int32)
     in_degree = np.ascontiguousarray(graph.in_degree, dtype=np.int64)
@@ -287,7 +294,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
                 "touched": np.empty((n_threads, n + 1), dtype=np.int32),  # + 1: full-feed writes before it counts
                 "bits": np.zeros((n_threads, 2, (n + 63) // 64), dtype=np.uint64),
                 "pool": [np.empty((n_threads, cap), dtype=np.int32) for _ in range(3)],
-                "sh": np.empty((n_threads, 6, n), dtype=np.int32)}
+                "sh": np.empty((n_threads, K.SH_ROWS, n), dtype=np.int32)}
 
     graph_in = K.CascadeGraph(graph.indptr, graph.indices, in_degree, segment)
     seeding = K.Seeding(seeds, seed_steps, bool(random_seed), paid_steps, paid_counts, paid_segment, seg_indptr, order)
@@ -303,7 +310,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     def run_ids(ids: np.ndarray, buf: dict, n_threads: int) -> None:
         node_counts = np.zeros((n_threads, 2, graph.n_nodes if node_stats else 0), dtype=np.int64)
         K.run_replicates(graph_in, seeding, rules, keys, ids, n_threads,
-                         K.Outputs(metrics, series, reach_seg, attribution, node_counts, overflow),
+                         K.Outputs(metrics, series, reach_seg, attribution, node_counts, overflow, trees),
                          K.Buffers(buf["state"], buf["touched"], buf["bits"], *buf["pool"], buf["sh"]))
         node_counts_total[...] += node_counts.sum(axis=0)
 
@@ -318,7 +325,7 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
                 buf["pool"] = [np.empty((n_threads, pool_cap), dtype=np.int32) for _ in range(3)]
 
         run_in_batches(runs, n_threads, progress, lambda ids, t: run_ids(ids, buf, t), overflow,
-                       (metrics, series, reach_seg, attribution), enlarge)
+                       (metrics, series, reach_seg, attribution, trees), enlarge)
 
     metric_cols = {name: metrics[:, i] for i, name in enumerate(K.METRIC_NAMES)}
     return SimulationResult(
@@ -333,4 +340,6 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
         node_share_prob=node_counts_total[0] / runs if node_stats else None,
         node_reach_prob=node_counts_total[1] / runs if node_stats else None,
         entropy=ss.entropy,
+        trees=SharerTrees.from_kernel(trees, metric_cols["shares"] + metric_cols["seed_posts"], model.step)
+        if keep_trees else None,
     )

@@ -419,7 +419,7 @@ def _world(graph, contents, interactions, index, attention, collision, runs, ss,
                 np.empty((n_threads, n + 1), dtype=np.int32),
                 np.zeros((n_threads, (n + 63) // 64), dtype=np.uint64),
                 np.empty((n_threads, 4, cap), dtype=np.int32),
-                np.empty((n_threads, C, 6, n), dtype=np.int32))
+                np.empty((n_threads, C, K.SH_ROWS, n), dtype=np.int32))
 
     out = (metrics, extras, world, series, reach_seg, attribution)
     with numba_threads(threads) as available:
