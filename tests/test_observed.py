@@ -195,3 +195,52 @@ def test_twitter_cleaning_counts_and_labels():
     assert np.all(np.diff(c.order_key[np.argsort(c.order_key)]) >= 0)
     w = read_cascades(_data("twitter16_trees.tsv.gz"), window_h=24.0)
     assert w.time_h.max() <= 24.0 and (w.sizes <= c.sizes).all()
+
+
+# ---- the engine's side: sharer trees and seed pools -----------------------------------------------
+
+def _small_graph():
+    from viralsim.graph import generate
+
+    return generate("holme_kim", 400, seed=3, m=3, triangle_prob=0.3)
+
+
+def test_simulated_trees_give_the_engines_own_depth_and_virality():
+    from viralsim.model import CascadeModel, simulate
+
+    g = _small_graph()
+    m = CascadeModel(stickiness=0.2, feed_reach=0.7, delay_median=1.0, delay_sigma=0.8, horizon=48.0, step=0.5)
+    res = simulate(g, m, [0, 5], runs=200, seed=2, keep_trees=g.n_nodes)
+    tr = res.trees
+    np.testing.assert_array_equal(np.diff(tr.offsets), res.metrics["shares"] + res.diagnostics["seed_posts"])
+    st = describe_trees(tr.offsets, tr.parent, tr.time_h, label="sim")
+    np.testing.assert_array_equal(st.per_cascade[:, 1], res.metrics["depth"])
+    np.testing.assert_array_equal(st.per_cascade[:, 2], res.metrics["structural_virality"])
+    assert res.metrics["depth"].max() >= 3  # not vacuous
+    small = simulate(g, m, [0, 5], runs=200, seed=2, keep_trees=4)
+    assert small.trees.truncated.sum() == (np.diff(tr.offsets) > 4).sum()
+    np.testing.assert_array_equal(small.trees.parent, tr.parent[np.concatenate(
+        [np.arange(a, min(b, a + 4)) for a, b in zip(tr.offsets[:-1], tr.offsets[1:])])])
+
+
+def test_a_seed_pool_of_one_is_that_seed_and_a_larger_pool_is_drawn_uniformly():
+    from scipy import stats
+
+    from viralsim.model import CascadeModel, simulate, simulate_random_seed
+
+    g = _small_graph()
+    m = CascadeModel(stickiness=0.2, feed_reach=0.7, delay_median=1.0, delay_sigma=0.8, horizon=48.0, step=0.5)
+    one = simulate_random_seed(g, m, runs=100, seed=9, seed_pool=[17], keep_trees=g.n_nodes, timeseries=False)
+    fixed = simulate(g, m, [17], runs=100, seed=9, keep_trees=g.n_nodes, timeseries=False)
+    for name in ("reach", "shares", "impressions", "depth"):
+        np.testing.assert_array_equal(one.metrics[name], fixed.metrics[name])
+    np.testing.assert_array_equal(one.trees.node, fixed.trees.node)
+    pool = np.array([3, 50, 77, 120, 301])
+    runs = 5000
+    res = simulate_random_seed(g, m, runs=runs, seed=1, seed_pool=pool, keep_trees=1, timeseries=False)
+    first = res.trees.node[res.trees.offsets[:-1]]
+    assert np.isin(first, pool).all()
+    counts = np.array([(first == v).sum() for v in pool])
+    assert stats.chisquare(counts).pvalue > 1e-3
+    with pytest.raises(Exception, match="seed_pool"):
+        simulate_random_seed(g, m, runs=10, seed=1, seed_pool=[])

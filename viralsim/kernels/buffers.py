@@ -108,11 +108,15 @@ def push(head, tail, pool_node, pool_src, pool_next, top, t, v, src):
 
 
 @njit(cache=True, inline="always")
-def seed_node(key, seeds, i, random_seed, n):
-    """Seed i of the replicate keyed ``key``: ``seeds[i]``, or a uniformly random user drawn from
-    the key when ``random_seed`` (the percolation setting)."""
+def seed_node(key, seeds, i, random_seed, n, seed_pool):
+    """Seed i of the replicate keyed ``key``: ``seeds[i]``, or when ``random_seed`` a user drawn
+    from the key, uniformly from ``seed_pool`` or, when it is empty, from everyone (the
+    percolation setting)."""
     if random_seed:
-        return np.int64(uniform(hash2(key, _P_SEED_PICK), i) * n)
+        u = uniform(hash2(key, _P_SEED_PICK), i)
+        if seed_pool.shape[0] > 0:
+            return np.int64(seed_pool[np.int64(u * seed_pool.shape[0])])
+        return np.int64(u * n)
     return np.int64(seeds[i])
 
 

@@ -69,7 +69,7 @@ def _queue_seeds(key, seeding, n, n_steps, state, stamp, aux0, touched, bits, q)
     n_touched = 0
     top = 0
     for i in range(seeds.shape[0]):
-        v = seed_node(key, seeds, i, seeding.random_seed, n)
+        v = seed_node(key, seeds, i, seeding.random_seed, n, seeding.seed_pool)
         n_touched = touch(state, v, stamp, aux0, touched, n_touched, bits)
         state[v, _SHARER] = -2
         if seed_steps[i] <= n_steps:

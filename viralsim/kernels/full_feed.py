@@ -31,7 +31,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
     assert this).  ``seen`` and ``posted`` are all zero on entry and on return.
     """
     indptr, indices, segment = graph.indptr, graph.indices, graph.segment
-    seeds, seed_steps, random_seed = seeding.seeds, seeding.seed_steps, seeding.random_seed
+    seeds, seed_steps, random_seed, seed_pool = seeding.seeds, seeding.seed_steps, seeding.random_seed, seeding.seed_pool
     share_prob_by_step, affinity, unit_affinity = rules.share_prob_by_step, rules.affinity, rules.unit_affinity
     delay_steps, stop_after_sharers = rules.fixed_delay_steps, rules.stop_after_sharers
     head, tail, pool_node, pool_src, pool_next = q
@@ -48,7 +48,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
     popped = 0
     t_hi = 0
     for i in range(n_seeds):  # seeds never share others' posts
-        v = seed_node(key, seeds, i, random_seed, n)
+        v = seed_node(key, seeds, i, random_seed, n, seed_pool)
         posted[v >> 6] |= np.uint64(1) << np.uint64(v & 63)
         if seed_steps[i] <= n_steps:
             top = push(head, tail, pool_node, pool_src, pool_next, top, seed_steps[i], v, -1 - i)
@@ -119,7 +119,7 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
                             qw *= affinity[segment[w]]
                         if uniform(k_share, np.int64(v) * n + w) < qw:
                             if top == pool_node.shape[0]:
-                                clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched,
+                                clear_full_feed(key, seeds, random_seed, seed_pool, n, seen, posted, touched, n_touched,
                                                 pool_node, top)
                                 head[:] = -1
                                 return -1
@@ -143,13 +143,13 @@ def one_replicate_full_feed(key, graph, seeding, rules, seen, posted, touched, q
     if record_nodes:  # per-thread tallies: only a replicate that completes may add to them
         for i in range(n_touched):
             node_counts[1, touched[i]] += 1
-    clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched, pool_node, top)
+    clear_full_feed(key, seeds, random_seed, seed_pool, n, seen, posted, touched, n_touched, pool_node, top)
     return finish(key, stream, rules.engagement_rate, rules.step_h, min(t_hi, n_steps), series_row,
                   node_counts, record_nodes, sh, tally, metrics_row)
 
 
 @njit(cache=True)
-def clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched, pool_node, top):
+def clear_full_feed(key, seeds, random_seed, seed_pool, n, seen, posted, touched, n_touched, pool_node, top):
     """Zero the bitmaps of a full-feed replicate, finished or cut short by a full pool."""
     if n_touched * 16 > seen.shape[0] * 64:
         seen[:] = 0
@@ -158,5 +158,5 @@ def clear_full_feed(key, seeds, random_seed, n, seen, posted, touched, n_touched
     for i in range(top):  # every queued user: seeds' posts and shares
         posted[pool_node[i] >> 6] = np.uint64(0)
     for i in range(seeds.shape[0]):  # and the seeds, some of whose posts may fall after the horizon
-        v = seed_node(key, seeds, i, random_seed, n)
+        v = seed_node(key, seeds, i, random_seed, n, seed_pool)
         posted[v >> 6] = np.uint64(0)

@@ -118,10 +118,11 @@ CascadeGraph.__doc__ = """CSR of the audience (row u = u's followers), int64 in-
 rule's denominator), int32 segment per node."""
 
 Seeding = namedtuple("Seeding", "seeds seed_steps random_seed paid_steps paid_counts paid_segment seg_indptr "
-                                "seg_nodes")
+                                "seg_nodes seed_pool")
 Seeding.__doc__ = """Seeds (int64 nodes) and the step of each seed's own post; ``random_seed``: each replicate
 draws its own uniformly random seed(s) from its key instead; paid placements (int64 step, count,
-segment or -1 for anyone, per placement); the nodes grouped by segment (for paid targeting)."""
+segment or -1 for anyone, per placement); the nodes grouped by segment (for paid targeting);
+``seed_pool``, int64, the users a random seed is drawn from (empty: everyone)."""
 
 Rules = namedtuple("Rules", "mode queue_all full_feed share_prob_by_step affinity unit_affinity fatigue feed_reach "
                             "delay_cdf delay_guide step_h fixed_delay_steps threshold_rule threshold_value "

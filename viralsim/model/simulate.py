@@ -152,19 +152,22 @@ def simulate(
 
 def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=None, threads: int | None = None,
                          progress=None, node_stats: bool = False, stop_after_sharers: int | None = None,
-                         keep_trees: int = 0) -> SimulationResult:
+                         keep_trees: int = 0, timeseries: bool = True, seed_pool=None) -> SimulationResult:
     """Like :func:`simulate`, but each replicate starts from one uniformly random seed drawn from its key.
 
     This is the setting of percolation theory (the outbreak from a random patient zero).
     ``stop_after_sharers`` ends a replicate as soon as that many users have posted: enough to
     classify an outbreak as large without paying for its whole course (its metrics are then
     those of the truncated cascade; replicate i is otherwise identical to an untruncated run).
+    ``seed_pool`` (distinct user ids) draws each replicate's seed from those users only, e.g. the
+    most-followed accounts, as the sources of a news corpus are.
     """
     if stop_after_sharers is not None and (isinstance(stop_after_sharers, bool) or not isinstance(
             stop_after_sharers, (int, np.integer)) or stop_after_sharers < 1):
         raise InvalidParameterError(f"stop_after_sharers must be a positive integer or None; got {stop_after_sharers!r}")
     return _run(graph, model, np.zeros(1, dtype=np.int64), True, runs, seed, threads, progress, None, (), node_stats,
-                stop_after_sharers=stop_after_sharers or 0, keep_trees=keep_trees)
+                timeseries=bool(timeseries), stop_after_sharers=stop_after_sharers or 0, keep_trees=keep_trees,
+                seed_pool=seed_pool)
 
 
 def run_in_batches(runs: int, n_threads: int, progress, run_ids, overflow: np.ndarray, outputs, enlarge) -> None:
@@ -190,7 +193,7 @@ def run_in_batches(runs: int, n_threads: int, progress, run_ids, overflow: np.nd
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
          timeseries: bool = True,
          *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None,
-         full_feed: bool | None = None, keep_trees: int = 0) -> SimulationResult:
+         full_feed: bool | None = None, keep_trees: int = 0, seed_pool=None) -> SimulationResult:
     """The engine behind :func:`simulate` and :func:`simulate_random_seed`.
 
     The keywords are for tests: ``queue_all`` forces the queue-every-view path, ``pool_cap`` a
@@ -203,6 +206,9 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
     runs = _check_runs(runs)
     threads = check_threads(threads)
     keep_trees = PARAMETERS["keep_trees"].check("keep_trees", keep_trees)
+    if seed_pool is not None and len(seed_pool) == 0:
+        raise InvalidParameterError("seed_pool must hold at least one user id, or be None (everyone)")
+    seed_pool = np.zeros(0, dtype=np.int64) if seed_pool is None else _check_seeds(graph, seed_pool)
     if progress is not None and not callable(progress):
         raise InvalidParameterError(f"progress must be a callable advance(n_done) or None; got {progress!r}")
     if graph.n_nodes == 0:
@@ -297,7 +303,8 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
                 "sh": np.empty((n_threads, K.SH_ROWS, n), dtype=np.int32)}
 
     graph_in = K.CascadeGraph(graph.indptr, graph.indices, in_degree, segment)
-    seeding = K.Seeding(seeds, seed_steps, bool(random_seed), paid_steps, paid_counts, paid_segment, seg_indptr, order)
+    seeding = K.Seeding(seeds, seed_steps, bool(random_seed), paid_steps, paid_counts, paid_segment, seg_indptr, order,
+                        seed_pool)
     rules = K.Rules(
         mode=K.MODE_CASCADE if cascade else K.MODE_THRESHOLD, queue_all=bool(queue_all), full_feed=full_feed,
         share_prob_by_step=share_prob, affinity=affinity, unit_affinity=bool(np.all(affinity == 1.0)),
