@@ -22,6 +22,8 @@ examples:
   viralsim report results/ -o report.html                         one self-contained HTML report
   viralsim graph generate holme_kim --nodes 100000 --param m=5 --param triangle_prob=0.4 -o hk.npz
   viralsim graph info ../shared/data/facebook_combined.txt.gz
+  viralsim describe ../shared/data/twitter16_trees.tsv.gz            statistics of observed cascades
+  viralsim fit observed.csv --audience scenarios/baseline.yaml -o fits/mine   fit the model to them
 """
 
 
@@ -33,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import graph_cmd, plot_cmd, run_cmd
+    from . import graph_cmd, observed_cmd, plot_cmd, run_cmd
 
     parser = _Parser(
         prog="viralsim",
@@ -50,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.register(sub)
     graph_cmd.register(sub)
     plot_cmd.register(sub)
+    observed_cmd.register(sub)
     return parser
 
 

@@ -338,3 +338,22 @@ def _repair_order(parent: np.ndarray, is_root: np.ndarray, strict: bool, fail, p
         bad = (fixed >= idx) & ~is_root
     fixed[bad] = post_root[bad]
     return fixed
+
+
+def from_sharer_trees(trees, replicates=None, *, source: str = "simulated") -> ObservedCascades:
+    """Simulated replicates (a :class:`viralsim.model.results.SharerTrees` of one seed each) as observed
+    cascades: for parameter-recovery tests, and for checking a method where the truth is known."""
+    reps = np.arange(trees.offsets.shape[0] - 1) if replicates is None else np.asarray(replicates, dtype=np.int64)
+    sizes = np.diff(trees.offsets)[reps]
+    rows = _ranges(trees.offsets[:-1][reps], sizes)
+    offsets = np.zeros(reps.shape[0] + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    parent = trees.parent[rows].astype(np.int64)
+    local = np.arange(rows.shape[0]) - np.repeat(offsets[:-1], sizes)
+    if ((parent < 0) != (local == 0)).any():
+        raise ValueError("each replicate must be one tree (one seed, no paid posts)")
+    return ObservedCascades(
+        source=source, format="simulated", ids=np.array([str(r) for r in reps]), offsets=offsets,
+        time_h=trees.time_h[rows].astype(np.float64), parent=np.where(parent < 0, ROOT, parent),
+        followers=np.full(rows.shape[0], np.nan), users=trees.node[rows].astype(np.int64),
+        order_key=reps.astype(np.float64), order_by="the replicate index")

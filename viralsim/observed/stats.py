@@ -55,12 +55,6 @@ class CascadeStatistics:
             ratio[:] = np.nan
         return ratio[: GENERATIONS - 2]
 
-    def size_ccdf(self) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct sizes and the share of cascades at least that large."""
-        sizes = np.sort(self.sizes)
-        values, first = np.unique(sizes, return_index=True)
-        return values, 1.0 - first / max(sizes.shape[0], 1)
-
     def timing_curve(self, hours: np.ndarray) -> np.ndarray:
         """Share of all reshares made by each time in ``hours`` after their cascade's first post."""
         t = np.sort(self.share_time_h)
