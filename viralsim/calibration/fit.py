@@ -224,25 +224,30 @@ def fit_cascades(observed, graph, base_model: CascadeModel, settings: FitSetting
         # The delays the simulator shows are not quite the delays it draws: the decay and a user's
         # first successful view among several favour short ones.  So fit the same likelihood to
         # cascades simulated at the best point and move the estimate by the gap (one step of
-        # indirect inference), then simulate the grid again with the corrected delay.
+        # indirect inference), simulate the grid again with the corrected delay, and keep the
+        # correction if it fits the observed cascades better (it does when the model fits at all).
         sim_d, sim_pt = _simulated_delays(run_trees(best.stickiness, best.half_life_h), min_size)
         if sim_d.shape[0] >= 2:
             seen = fit_delay(sim_d, sim_pt, s.window_h, step_h=s.step_h, level=s.level)
-            fm = median_h / seen.median_h
-            fs = sigma / seen.sigma
-            diagnostics["delay median corrected by the factor"] = fm
-            diagnostics["delay sigma corrected by the factor"] = fs
-            delay = replace(delay, median_h=delay.median_h * fm, sigma=delay.sigma * fs,
-                            median_interval=tuple(x * fm for x in delay.median_interval),
-                            sigma_interval=tuple(x * fs for x in delay.sigma_interval))
-            how = "maximum likelihood, corrected by simulation"
-            estimates["delay_median_h"] = Estimate(delay.median_h, *delay.median_interval, how)
-            estimates["delay_sigma"] = Estimate(delay.sigma, *delay.sigma_interval, how)
-            model0 = replace(model0, delay_median=delay.median_h, delay_sigma=delay.sigma)
+            fm, fs = median_h / seen.median_h, sigma / seen.sigma
+            first_model, first_grid, first_best = model0, grid, best
+            model0 = replace(model0, delay_median=median_h * fm, delay_sigma=sigma * fs)
             grid = _scan(run, s.half_lives_h, median_obs)
+            grid += _refinement(run, min(grid, key=lambda p: p.distance))
             best = min(grid, key=lambda p: p.distance)
-            grid += _refinement(run, best)
-            best = min(grid, key=lambda p: p.distance)
+            kept = best.distance <= first_best.distance
+            diagnostics["delay median correction factor"] = fm
+            diagnostics["delay sigma correction factor"] = fs
+            diagnostics["delay correction kept (1) or not (0: it fitted worse)"] = float(kept)
+            if kept:
+                delay = replace(delay, median_h=delay.median_h * fm, sigma=delay.sigma * fs,
+                                median_interval=tuple(x * fm for x in delay.median_interval),
+                                sigma_interval=tuple(x * fs for x in delay.sigma_interval))
+                how = "maximum likelihood, corrected by simulation"
+                estimates["delay_median_h"] = Estimate(delay.median_h, *delay.median_interval, how)
+                estimates["delay_sigma"] = Estimate(delay.sigma, *delay.sigma_interval, how)
+            else:
+                model0, grid, best = first_model, first_grid, first_best
         if best.half_life_h is not None:
             # a check of the decay on other evidence: the delays' likelihood with the tilt the
             # fitted half-life implies (see .delays), against none; strongly negative: they disagree

@@ -216,9 +216,11 @@ def cmd_fit(args) -> int:
             note = (" (the delays do not support so fast a decay: the fit bends the half-life to match the sizes "
                     "and timing)" if v < -100 else "")
             console.print(f"check: {k}: {v:,.1f}{note}", soft_wrap=True)
+        elif "kept" in k:
+            console.print("the delay's correction for what the simulator loses to the decay and to first successes "
+                          + ("was kept" if v else "fitted worse and was not kept"), soft_wrap=True)
         else:
-            console.print(f"{k} {v:.3f} (what the simulator's delays lose to the decay and to first successes)",
-                          soft_wrap=True)
+            console.print(f"{k}: {v:.3f}", soft_wrap=True)
     console.print(f"wrote {target}/ (fitted.yaml, fit.json, comparison.csv, fit.png) in "
                   f"{time.perf_counter() - start:,.1f} s", soft_wrap=True)
     return 0
