@@ -16,11 +16,12 @@ import numpy as np
 
 from .constraints import Interval
 
-__all__ = ["SEED", "as_seed_sequence", "child", "replicate_keys", "stream_key", "GRAPH", "SEEDING", "REPLICATES"]
+__all__ = ["SEED", "as_seed_sequence", "child", "replicate_keys", "stream_key", "GRAPH", "SEEDING", "REPLICATES", "PREDICTION"]
 
 GRAPH = 0
 SEEDING = 1
 REPLICATES = 2
+PREDICTION = 3  # warm starts from observed cascades: (PREDICTION, cascade, placement, 0 placing | 1 simulating)
 
 SeedLike = int | np.random.SeedSequence | None
 

@@ -24,6 +24,7 @@ examples:
   viralsim graph info ../shared/data/facebook_combined.txt.gz
   viralsim describe ../shared/data/twitter16_trees.tsv.gz            statistics of observed cascades
   viralsim fit observed.csv --audience scenarios/baseline.yaml -o fits/mine   fit the model to them
+  viralsim predict early.csv --scenario fits/mine/fitted.yaml --at 2h          final sizes from the first hours
 """
 
 
@@ -35,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import graph_cmd, observed_cmd, plot_cmd, run_cmd
+    from . import graph_cmd, observed_cmd, plot_cmd, predict_cmd, run_cmd
 
     parser = _Parser(
         prog="viralsim",
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph_cmd.register(sub)
     plot_cmd.register(sub)
     observed_cmd.register(sub)
+    predict_cmd.register(sub)
     return parser
 
 

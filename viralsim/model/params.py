@@ -38,6 +38,7 @@ PARAMETERS: dict[str, Interval] = {
     "paid_time": Interval(0.0, math.inf, closed="left"),
     "paid_impressions": Interval(0, None, integer=True),
     "keep_trees": Interval(0, 2**31 - 1, integer=True),  # posts kept per replicate's sharer tree
+    "shares_from": Interval(0.0, math.inf, closed="left"),  # hours before which no view becomes a share
 }
 """Each model parameter's constraint (hours for durations; affinity per item). The scenario
 keys of :mod:`viralsim.scenario.schema` take their bounds from here."""

@@ -108,6 +108,7 @@ def simulate(
     node_stats: bool = False,
     timeseries: bool = True,
     keep_trees: int = 0,
+    shares_from: float | None = None,
 ) -> SimulationResult:
     """Run ``runs`` Monte Carlo replicates of ``model`` on ``graph`` from ``seeds``.
 
@@ -140,6 +141,10 @@ def simulate(
     keep_trees : int
         Keep each replicate's sharer tree (who reshared whose post, and when), up to this many
         posts per replicate, in ``result.trees`` (0: not kept).  Costs runs x keep_trees x 12 bytes.
+    shares_from : float, optional
+        Hours before which no view becomes a share: a warm start from an observed cascade's
+        first hours, whose sharers (the seeds, at their observed times) are everyone who shared
+        before then.
 
     Returns
     -------
@@ -147,7 +152,7 @@ def simulate(
     """
     seeds = _check_seeds(graph, seeds)
     return _run(graph, model, seeds, False, runs, seed, threads, progress, seed_times, paid, node_stats,
-                timeseries=bool(timeseries), keep_trees=keep_trees)
+                timeseries=bool(timeseries), keep_trees=keep_trees, shares_from=shares_from)
 
 
 def simulate_random_seed(graph: SocialGraph, model, *, runs: int = 1000, seed=None, threads: int | None = None,
@@ -193,7 +198,8 @@ def run_in_batches(runs: int, n_threads: int, progress, run_ids, overflow: np.nd
 def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_times, paid, node_stats,
          timeseries: bool = True,
          *, queue_all: bool | None = None, stop_after_sharers: int = 0, pool_cap: int | None = None,
-         full_feed: bool | None = None, keep_trees: int = 0, seed_pool=None) -> SimulationResult:
+         full_feed: bool | None = None, keep_trees: int = 0, seed_pool=None,
+         shares_from: float | None = None) -> SimulationResult:
     """The engine behind :func:`simulate` and :func:`simulate_random_seed`.
 
     The keywords are for tests: ``queue_all`` forces the queue-every-view path, ``pool_cap`` a
@@ -230,6 +236,9 @@ def _run(graph, model, seeds, random_seed, runs, seed, threads, progress, seed_t
         hours = np.arange(n_steps + 1) * model.step
         decay = np.ones(n_steps + 1) if model.half_life is None else np.exp2(-hours / model.half_life)
         share_prob = model.stickiness * decay
+        if shares_from is not None:
+            shares_from = PARAMETERS["shares_from"].check("shares_from (hours)", shares_from)
+            share_prob[: int(math.ceil(shares_from / model.step - 1e-9))] = 0.0
         fatigue = model.fatigue
         if queue_all is None:
             queue_all = fatigue != 1.0
