@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import math
-import sys
 import time
 from pathlib import Path
 

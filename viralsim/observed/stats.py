@@ -2,8 +2,8 @@
 
 Both sides come as flat trees (rows ``offsets[c]:offsets[c + 1]`` per cascade, in time order,
 parents as rows within the cascade, times in hours since the first post): an
-:class:`.ObservedCascades` as read, a simulation's sharer trees as :func:`viralsim.simulate`
-returns them with ``record_trees``.  "Size" is the number of posts, roots included: for a
+:class:`.ObservedCascades` as read, a simulation's sharer trees as :func:`viralsim.model.simulate`
+returns them with ``keep_trees``.  "Size" is the number of posts, roots included: for a
 simulated replicate, its seed posts and its shares.
 """
 
@@ -54,13 +54,6 @@ class CascadeStatistics:
         if not self.has_parents:
             ratio[:] = np.nan
         return ratio[: GENERATIONS - 2]
-
-    def timing_curve(self, hours: np.ndarray) -> np.ndarray:
-        """Share of all reshares made by each time in ``hours`` after their cascade's first post."""
-        t = np.sort(self.share_time_h)
-        if t.shape[0] == 0:
-            return np.full(np.shape(hours), np.nan)
-        return np.searchsorted(t, hours, side="right") / t.shape[0]
 
     def summary(self) -> dict[str, float]:
         """The figures of the side-by-side table, by name (units in the names)."""
